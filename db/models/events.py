@@ -129,7 +129,7 @@ class Quarantine(Base):
 
 
 class EventSchema(Base):
-    """The schema registry: one row per event type and version, loaded from pipeline/registry/."""
+    """The schema registry: one row per event type and version, loaded from pipeline/schemas/events/."""
 
     __tablename__ = "event_schema"
     __table_args__ = (

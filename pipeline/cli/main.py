@@ -16,9 +16,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from pipeline.cli import db_commands
+    from pipeline.cli import db_commands, registry_commands, run_command
 
     cli.add_command(db_commands.db)
+    cli.add_command(registry_commands.registry)
+    cli.add_command(run_command.run)
 
 
 _register()

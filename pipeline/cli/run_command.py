@@ -1,0 +1,110 @@
+"""`waypoint run`: everything a developer or a demo needs, started and stopped together."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from db.engine import make_engine
+from db.server import database_url
+from pipeline.bootstrap import prepare_database
+from pipeline.settings import PROJECT_ROOT, Settings, get_settings
+from pipeline.supervisor import Child, Supervisor, install_signal_handlers, wait_until_healthy
+
+
+@click.command()
+@click.option("--no-simulator", is_flag=True, help="Do not start the live simulator (sources stay as they are).")
+def run(no_simulator: bool) -> None:
+    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed the simulated sources on the
+    first run, then the live simulator and the Streamlit app. Ctrl-C stops all of it."""
+    settings = get_settings()
+    started = time.monotonic()
+    with database_url(settings) as url:
+        _step("Database schema and reference data")
+        prepare_database(url)
+        _seed_if_first_run(url, settings)
+        sign_ins = _demo_sign_ins(url, settings)
+        _serve(url, settings, sign_ins, started, no_simulator=no_simulator)
+    click.echo("Stopped. PostgreSQL and every process Waypoint started are down.")
+
+
+def _seed_if_first_run(url: str, settings: Settings) -> None:
+    from simulator.engine import is_seeded, seed
+
+    if is_seeded(url):
+        _step("Simulated sources already seeded (no reseed)")
+        return
+    _step(
+        f"Seeding the simulated source systems: {settings.sim_days} days at "
+        f"{settings.sim_orders_per_month:,} orders/month (first run only)"
+    )
+    seed(
+        url,
+        days=settings.sim_days,
+        orders_per_month=settings.sim_orders_per_month,
+        seed=settings.sim_seed,
+        progress=True,
+    )
+
+
+def _demo_sign_ins(url: str, settings: Settings) -> list:
+    from dashboard.auth import demo_password, seed_demo_users
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            return seed_demo_users(conn, demo_password(settings))
+    finally:
+        engine.dispose()
+
+
+def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_simulator: bool) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    bin_dir = Path(sys.executable).parent
+    supervisor = Supervisor()
+    install_signal_handlers(supervisor.request_stop)
+    try:
+        if not no_simulator:
+            supervisor.start(
+                Child("simulator", [str(bin_dir / "waypoint"), "simulate", "live", "--speed", str(settings.sim_speed)], env)
+            )
+        app = supervisor.start(Child("app", _streamlit_argv(bin_dir, settings), env))
+        _step("Waiting for the app to answer")
+        if not wait_until_healthy(f"http://localhost:{settings.app_port}/_stcore/health", app):
+            raise click.ClickException("The Streamlit app did not start; see its output above.")
+        _banner(settings, sign_ins, time.monotonic() - started)
+        died = supervisor.wait()
+        if died:
+            click.echo(f"'{died}' stopped unexpectedly; stopping everything else.", err=True)
+    finally:
+        click.echo("Stopping…")
+        supervisor.stop_all()
+
+
+def _streamlit_argv(bin_dir: Path, settings: Settings) -> list[str]:
+    return [
+        str(bin_dir / "streamlit"),
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(settings.app_port),
+        "--server.headless",
+        "true",
+    ]
+
+
+def _step(text: str) -> None:
+    click.secho(f"▸ {text}", fg="cyan")
+
+
+def _banner(settings: Settings, sign_ins: list, seconds: float) -> None:
+    click.echo("")
+    click.secho(f"Waypoint is ready in {seconds:.0f}s: http://localhost:{settings.app_port}", fg="green", bold=True)
+    click.echo("Demo sign-ins (password kept in .data/demo_sign_ins.txt unless WAYPOINT_DEMO_PASSWORD is set):")
+    for sign_in in sign_ins:
+        click.echo(f"  {sign_in.role:<14} {sign_in.username:<12} {sign_in.password}")
+    click.echo("Press Ctrl-C to stop everything.")

@@ -91,7 +91,9 @@ def load_master_data(conn: Connection) -> None:
         )
     for item in carriers():
         row = item.model_dump(mode="json", exclude={"service_levels"})
-        conn.execute(insert(Carrier).values(**row).on_conflict_do_update(index_elements=["carrier_id"], set_=row))
+        conn.execute(
+            insert(Carrier).values(**row).on_conflict_do_update(index_elements=["carrier_id"], set_=row)
+        )
         for level in item.service_levels:
             level_row = {"carrier_id": item.carrier_id, **level.model_dump()}
             conn.execute(

@@ -7,6 +7,7 @@ then firmly (SIGKILL to the whole group) — and only then lets PostgreSQL go.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,10 +45,8 @@ class Child:
         except subprocess.TimeoutExpired:
             log.warning("process.kill", process=self.name, reason=f"no exit {timeout:.0f}s after SIGTERM")
         # Grandchildren (a server's workers) share the group: make sure none outlives its parent.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         log.info("process.stopped", process=self.name, returncode=self.process.returncode)
 

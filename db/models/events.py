@@ -111,6 +111,12 @@ class Quarantine(Base):
     __table_args__ = (
         # `waypoint quarantine list` and the Data Health page show the unresolved ones per source.
         Index("ix_quarantine_open", "source", "quarantined_at", postgresql_where=text("resolved_at IS NULL")),
+        # Parked carrier scans are replayed when a label introduces their tracking number.
+        Index(
+            "ix_quarantine_parked",
+            "lookup_key",
+            postgresql_where=text("resolved_at IS NULL AND reason_code = 'unmatched_tracking_number'"),
+        ),
     )
 
     quarantine_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -122,6 +128,7 @@ class Quarantine(Base):
     rule: Mapped[str | None]
     message: Mapped[str]
     record: Mapped[bytes] = mapped_column(LargeBinary, doc="The rejected bytes as received")
+    lookup_key: Mapped[str | None] = mapped_column(doc="What would let it through, e.g. the tracking number")
     quarantined_at: Mapped[datetime] = mapped_column(server_default=func.now())
     replay_count: Mapped[int] = mapped_column(server_default="0")
     resolved_at: Mapped[datetime | None]

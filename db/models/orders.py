@@ -1,10 +1,15 @@
-"""Orders, their lines and shipments, and the order-state projection that live views read."""
+"""Orders, their lines and shipments, and the order-state projection that live views read.
+
+The pipeline accepts events in any order (a carrier scan may arrive before the WMS label, a label before
+the order download), so these tables do not reference customer_order or master data by foreign key:
+normalization checks facilities and carriers, and a load never fails on a parent that comes later.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, UniqueConstraint, func, text
+from sqlalchemy import Index, SmallInteger, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -37,7 +42,7 @@ class CustomerOrder(Base):
 class OrderLine(Base):
     __tablename__ = "order_line"
 
-    order_id: Mapped[str] = mapped_column(ForeignKey("customer_order.order_id"), primary_key=True)
+    order_id: Mapped[str] = mapped_column(primary_key=True)
     line_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     sku: Mapped[str]
     qty: Mapped[int]
@@ -57,9 +62,9 @@ class Shipment(Base):
     )
 
     shipment_id: Mapped[str] = mapped_column(primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("customer_order.order_id"))
-    facility_id: Mapped[str | None] = mapped_column(ForeignKey("facility.facility_id"))
-    carrier_id: Mapped[str | None] = mapped_column(ForeignKey("carrier.carrier_id"))
+    order_id: Mapped[str]
+    facility_id: Mapped[str | None]
+    carrier_id: Mapped[str | None]
     service_code: Mapped[str | None]
     tracking_number: Mapped[str | None]
     label_printed_at: Mapped[datetime | None]
@@ -67,6 +72,7 @@ class Shipment(Base):
     delivered_at: Mapped[datetime | None]
     last_scan_at: Mapped[datetime | None]
     status: Mapped[str | None] = mapped_column(doc="Last canonical carrier-stage event type")
+    stage_rank: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class OrderState(Base):
@@ -89,14 +95,17 @@ class OrderState(Base):
     )
 
     order_id: Mapped[str] = mapped_column(primary_key=True)
-    facility_id: Mapped[str | None] = mapped_column(ForeignKey("facility.facility_id"))
+    facility_id: Mapped[str | None]
+    facility_changed_at: Mapped[datetime | None]
     channel: Mapped[str | None]
     fulfillment: Mapped[str | None] = mapped_column(doc="ship or store_pickup")
     stage: Mapped[str]
     stage_rank: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(doc="Event type of the latest event in occurrence order")
+    status_at: Mapped[datetime | None]
     is_terminal: Mapped[bool] = mapped_column(server_default="false")
     on_hold: Mapped[bool] = mapped_column(server_default="false")
+    hold_changed_at: Mapped[datetime | None]
     stage_entered_at: Mapped[datetime]
     last_event_at: Mapped[datetime]
     ship_by: Mapped[datetime | None]

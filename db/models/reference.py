@@ -22,7 +22,9 @@ class Facility(Base):
     time_zone: Mapped[str] = mapped_column(doc="IANA zone, e.g. America/Los_Angeles")
     postal_code: Mapped[str]
     region: Mapped[str]
-    shift_calendar: Mapped[list] = mapped_column(JSONB, doc="[{name, start 'HH:MM', end, weekdays [0=Mon..6]}]")
+    shift_calendar: Mapped[list] = mapped_column(
+        JSONB, doc="[{name, start 'HH:MM', end, weekdays [0=Mon..6]}]"
+    )
     active: Mapped[bool] = mapped_column(default=True, server_default="true")
 
 
@@ -71,4 +73,6 @@ class ServiceLevel(Base):
     service_code: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
     transit_business_days: Mapped[int] = mapped_column(SmallInteger)
-    pickup_cutoff_local: Mapped[time] = mapped_column(doc="Facility-local time after which pickup is next day")
+    pickup_cutoff_local: Mapped[time] = mapped_column(
+        doc="Facility-local time after which pickup is next day"
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:45:18.453498
+Create Date: 2026-11-25 17:23:21.729804
 """
 
 from collections.abc import Sequence
@@ -154,6 +154,67 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("facility_id", name=op.f("pk_facility")),
     )
     op.create_table(
+        "order_line",
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("line_no", sa.SmallInteger(), nullable=False),
+        sa.Column("sku", sa.String(), nullable=False),
+        sa.Column("qty", sa.Integer(), nullable=False),
+        sa.Column("uom", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("order_id", "line_no", name=op.f("pk_order_line")),
+    )
+    op.create_table(
+        "order_state",
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("facility_id", sa.String(), nullable=True),
+        sa.Column("facility_changed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("channel", sa.String(), nullable=True),
+        sa.Column("fulfillment", sa.String(), nullable=True),
+        sa.Column("stage", sa.String(), nullable=False),
+        sa.Column("stage_rank", sa.SmallInteger(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("status_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("is_terminal", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("on_hold", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("hold_changed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("stage_entered_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
+        sa.Column("last_event_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
+        sa.Column("ship_by", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("promised_delivery_by", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("received_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("allocated_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("released_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("pick_started_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("picked_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("packed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("labeled_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("staged_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("carrier_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("out_for_delivery_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("delivered_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("ready_for_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("picked_up_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("cancelled_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("event_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "updated_at", postgresql.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("order_id", name=op.f("pk_order_state")),
+    )
+    op.create_index(
+        "ix_order_state_open_by_stage",
+        "order_state",
+        ["facility_id", "stage", "stage_entered_at"],
+        unique=False,
+        postgresql_where=sa.text("NOT is_terminal"),
+    )
+    op.create_index(
+        "ix_order_state_open_ship_by",
+        "order_state",
+        ["ship_by"],
+        unique=False,
+        postgresql_where=sa.text("NOT is_terminal"),
+    )
+    op.create_table(
         "quarantine",
         sa.Column("quarantine_id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("raw_id", sa.BigInteger(), nullable=True),
@@ -164,6 +225,7 @@ def upgrade() -> None:
         sa.Column("rule", sa.String(), nullable=True),
         sa.Column("message", sa.String(), nullable=False),
         sa.Column("record", sa.LargeBinary(), nullable=False),
+        sa.Column("lookup_key", sa.String(), nullable=True),
         sa.Column(
             "quarantined_at",
             postgresql.TIMESTAMP(timezone=True),
@@ -181,6 +243,13 @@ def upgrade() -> None:
         ["source", "quarantined_at"],
         unique=False,
         postgresql_where=sa.text("resolved_at IS NULL"),
+    )
+    op.create_index(
+        "ix_quarantine_parked",
+        "quarantine",
+        ["lookup_key"],
+        unique=False,
+        postgresql_where=sa.text("resolved_at IS NULL AND reason_code = 'unmatched_tracking_number'"),
     )
     op.create_table(
         "raw_inbox",
@@ -212,6 +281,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_raw_inbox_source_received", "raw_inbox", ["source", "received_at"], unique=False)
     op.create_table(
+        "shipment",
+        sa.Column("shipment_id", sa.String(), nullable=False),
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("facility_id", sa.String(), nullable=True),
+        sa.Column("carrier_id", sa.String(), nullable=True),
+        sa.Column("service_code", sa.String(), nullable=True),
+        sa.Column("tracking_number", sa.String(), nullable=True),
+        sa.Column("label_printed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("carrier_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("delivered_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("last_scan_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("status", sa.String(), nullable=True),
+        sa.Column("stage_rank", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.PrimaryKeyConstraint("shipment_id", name=op.f("pk_shipment")),
+        sa.UniqueConstraint("carrier_id", "tracking_number", name="uq_shipment_carrier_tracking"),
+    )
+    op.create_index("ix_shipment_order_id", "shipment", ["order_id"], unique=False)
+    op.create_index("ix_shipment_tracking_number", "shipment", ["tracking_number"], unique=False)
+    op.create_table(
         "sku",
         sa.Column("sku", sa.String(), nullable=False),
         sa.Column("description", sa.String(), nullable=False),
@@ -227,6 +315,29 @@ def upgrade() -> None:
             "updated_at", postgresql.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False
         ),
         sa.PrimaryKeyConstraint("sku", name=op.f("pk_sku")),
+    )
+    op.create_table(
+        "source_checkpoint",
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("position", sa.String(), nullable=False),
+        sa.Column(
+            "updated_at", postgresql.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_source_checkpoint")),
+    )
+    op.create_table(
+        "source_counter",
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("hour", postgresql.TIMESTAMP(timezone=True), nullable=False),
+        sa.Column("received", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("normalized", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("quarantined", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("duplicates", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("lag_ms_sum", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("lag_ms_max", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("last_event_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("last_received_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("source", "hour", name=op.f("pk_source_counter")),
     )
     op.create_table(
         "app_user",
@@ -263,70 +374,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("facility_id", "sku", name=op.f("pk_facility_inventory")),
     )
     op.create_table(
-        "order_line",
-        sa.Column("order_id", sa.String(), nullable=False),
-        sa.Column("line_no", sa.SmallInteger(), nullable=False),
-        sa.Column("sku", sa.String(), nullable=False),
-        sa.Column("qty", sa.Integer(), nullable=False),
-        sa.Column("uom", sa.String(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["order_id"], ["customer_order.order_id"], name=op.f("fk_order_line_order_id_customer_order")
-        ),
-        sa.PrimaryKeyConstraint("order_id", "line_no", name=op.f("pk_order_line")),
-    )
-    op.create_table(
-        "order_state",
-        sa.Column("order_id", sa.String(), nullable=False),
-        sa.Column("facility_id", sa.String(), nullable=True),
-        sa.Column("channel", sa.String(), nullable=True),
-        sa.Column("fulfillment", sa.String(), nullable=True),
-        sa.Column("stage", sa.String(), nullable=False),
-        sa.Column("stage_rank", sa.SmallInteger(), nullable=False),
-        sa.Column("status", sa.String(), nullable=False),
-        sa.Column("is_terminal", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("on_hold", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("stage_entered_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
-        sa.Column("last_event_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
-        sa.Column("ship_by", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("promised_delivery_by", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("received_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("allocated_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("released_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("pick_started_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("picked_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("packed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("labeled_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("staged_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("carrier_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("out_for_delivery_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("delivered_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("ready_for_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("picked_up_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("cancelled_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("event_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "updated_at", postgresql.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["facility_id"], ["facility.facility_id"], name=op.f("fk_order_state_facility_id_facility")
-        ),
-        sa.PrimaryKeyConstraint("order_id", name=op.f("pk_order_state")),
-    )
-    op.create_index(
-        "ix_order_state_open_by_stage",
-        "order_state",
-        ["facility_id", "stage", "stage_entered_at"],
-        unique=False,
-        postgresql_where=sa.text("NOT is_terminal"),
-    )
-    op.create_index(
-        "ix_order_state_open_ship_by",
-        "order_state",
-        ["ship_by"],
-        unique=False,
-        postgresql_where=sa.text("NOT is_terminal"),
-    )
-    op.create_table(
         "service_level",
         sa.Column("carrier_id", sa.String(), nullable=False),
         sa.Column("service_code", sa.String(), nullable=False),
@@ -338,33 +385,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("carrier_id", "service_code", name=op.f("pk_service_level")),
     )
-    op.create_table(
-        "shipment",
-        sa.Column("shipment_id", sa.String(), nullable=False),
-        sa.Column("order_id", sa.String(), nullable=False),
-        sa.Column("facility_id", sa.String(), nullable=True),
-        sa.Column("carrier_id", sa.String(), nullable=True),
-        sa.Column("service_code", sa.String(), nullable=True),
-        sa.Column("tracking_number", sa.String(), nullable=True),
-        sa.Column("label_printed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("carrier_pickup_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("delivered_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("last_scan_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
-        sa.Column("status", sa.String(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["carrier_id"], ["carrier.carrier_id"], name=op.f("fk_shipment_carrier_id_carrier")
-        ),
-        sa.ForeignKeyConstraint(
-            ["facility_id"], ["facility.facility_id"], name=op.f("fk_shipment_facility_id_facility")
-        ),
-        sa.ForeignKeyConstraint(
-            ["order_id"], ["customer_order.order_id"], name=op.f("fk_shipment_order_id_customer_order")
-        ),
-        sa.PrimaryKeyConstraint("shipment_id", name=op.f("pk_shipment")),
-        sa.UniqueConstraint("carrier_id", "tracking_number", name="uq_shipment_carrier_tracking"),
-    )
-    op.create_index("ix_shipment_order_id", "shipment", ["order_id"], unique=False)
-    op.create_index("ix_shipment_tracking_number", "shipment", ["tracking_number"], unique=False)
 
     role = sa.table("app_role", sa.column("role"), sa.column("description"))
     op.bulk_insert(role, [{"role": name, "description": text} for name, text in ROLES_AT_0001.items()])
@@ -376,10 +396,26 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS waypoint_ensure_event_partitions(date, date)")
+    op.drop_table("service_level")
+    op.drop_table("facility_inventory")
+    op.drop_index("uq_app_user_username", table_name="app_user")
+    op.drop_table("app_user")
+    op.drop_table("source_counter")
+    op.drop_table("source_checkpoint")
+    op.drop_table("sku")
     op.drop_index("ix_shipment_tracking_number", table_name="shipment")
     op.drop_index("ix_shipment_order_id", table_name="shipment")
     op.drop_table("shipment")
-    op.drop_table("service_level")
+    op.drop_index("ix_raw_inbox_source_received", table_name="raw_inbox")
+    op.drop_index(
+        "ix_raw_inbox_pending", table_name="raw_inbox", postgresql_where=sa.text("status = 'pending'")
+    )
+    op.drop_table("raw_inbox")
+    op.drop_index("ix_quarantine_parked", table_name="quarantine")
+    op.drop_index(
+        "ix_quarantine_open", table_name="quarantine", postgresql_where=sa.text("resolved_at IS NULL")
+    )
+    op.drop_table("quarantine")
     op.drop_index(
         "ix_order_state_open_ship_by", table_name="order_state", postgresql_where=sa.text("NOT is_terminal")
     )
@@ -388,19 +424,6 @@ def downgrade() -> None:
     )
     op.drop_table("order_state")
     op.drop_table("order_line")
-    op.drop_table("facility_inventory")
-    op.drop_index("uq_app_user_username", table_name="app_user")
-    op.drop_table("app_user")
-    op.drop_table("sku")
-    op.drop_index("ix_raw_inbox_source_received", table_name="raw_inbox")
-    op.drop_index(
-        "ix_raw_inbox_pending", table_name="raw_inbox", postgresql_where=sa.text("status = 'pending'")
-    )
-    op.drop_table("raw_inbox")
-    op.drop_index(
-        "ix_quarantine_open", table_name="quarantine", postgresql_where=sa.text("resolved_at IS NULL")
-    )
-    op.drop_table("quarantine")
     op.drop_table("facility")
     op.drop_table("event_schema")
     op.drop_index("uq_event_key_semantic", table_name="event_key")

@@ -1,0 +1,97 @@
+"""The raw inbox: every payload exactly as received, written before anything interprets it.
+
+Workers claim pending rows with FOR UPDATE SKIP LOCKED inside the transaction that normalizes and loads
+them and marks them done, so a worker that dies mid-batch releases its claim by dying: the transaction
+rolls back and another worker takes the rows. Rows are never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    raw_id: int
+    source: str
+    received_at: datetime
+    correlation_id: str
+    content_type: str
+    headers: dict
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A payload as a source delivered it, before it is landed."""
+
+    source: str
+    payload: bytes
+    headers: dict | None = None
+    content_type: str = "application/json"
+    correlation_id: str | None = None
+
+
+_LAND = """
+INSERT INTO raw_inbox (source, correlation_id, content_type, headers, payload)
+VALUES (:source, :correlation_id, :content_type, CAST(:headers AS jsonb), :payload)
+RETURNING raw_id
+"""
+
+_CLAIM = """
+SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload
+FROM raw_inbox
+WHERE status = 'pending'
+ORDER BY raw_id
+LIMIT :limit
+FOR UPDATE SKIP LOCKED
+"""
+
+
+def land(conn: Connection, arrival: Arrival) -> int:
+    """Write one payload to the inbox; returns its raw_id. The caller commits."""
+    return conn.execute(text(_LAND), _params(arrival)).scalar_one()
+
+
+def land_many(conn: Connection, arrivals: Sequence[Arrival]) -> list[int]:
+    return [land(conn, arrival) for arrival in arrivals]
+
+
+def claim_pending(conn: Connection, limit: int) -> list[InboxRow]:
+    """Lock up to `limit` pending payloads, oldest first, skipping rows other workers hold."""
+    rows = conn.execute(text(_CLAIM), {"limit": limit}).all()
+    return [
+        InboxRow(
+            r.raw_id, r.source, r.received_at, r.correlation_id, r.content_type, r.headers, bytes(r.payload)
+        )
+        for r in rows
+    ]
+
+
+def mark_done(conn: Connection, raw_ids: Sequence[int], batch_id: int) -> None:
+    conn.execute(
+        text(
+            "UPDATE raw_inbox SET status = 'done', processed_at = now(), batch_id = :batch WHERE raw_id = ANY(:ids)"
+        ),
+        {"ids": list(raw_ids), "batch": batch_id},
+    )
+
+
+def pending_count(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM raw_inbox WHERE status = 'pending'")).scalar_one()
+
+
+def _params(arrival: Arrival) -> dict:
+    return {
+        "source": arrival.source,
+        "correlation_id": arrival.correlation_id or str(uuid.uuid4()),
+        "content_type": arrival.content_type,
+        "headers": json.dumps(arrival.headers or {}),
+        "payload": arrival.payload,
+    }

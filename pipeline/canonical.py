@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
@@ -100,6 +100,8 @@ def validate_event(
     if definition.stage == Stage.CARRIER and _nested_zone(attributes, "location") is not None:
         zone = None
     local = _local_time(occurred_at, zone, attributes)
+    if "utc_offset" in raw:
+        local = _reported_offset(occurred_at, raw["utc_offset"], local)
     sequence = raw.get("sequence")
     return ValidatedEvent(
         event_id=raw["event_id"],
@@ -119,8 +121,23 @@ def validate_event(
         tracking_number=raw.get("tracking_number"),
         sequence=int(sequence) if sequence is not None else None,
         attributes=dict(attributes),
-        flags=local.flags if local else (),
+        flags=_merged_flags(raw.get("flags", ()), local.flags if local else ()),
     )
+
+
+def _reported_offset(occurred_at: datetime, offset: str, local: LocalizedTime | None) -> LocalizedTime:
+    """Keep the offset the source reported (they need not match the zone's; the instant is the truth)."""
+    sign = -1 if offset.startswith("-") else 1
+    minutes = sign * (int(offset[1:3]) * 60 + int(offset[4:6]))
+    wall = (occurred_at + timedelta(minutes=minutes)).replace(tzinfo=None)
+    return LocalizedTime(
+        occurred_at, wall, local.zone if local else offset, minutes, local.flags if local else ()
+    )
+
+
+def _merged_flags(declared: Any, derived: tuple[str, ...]) -> tuple[str, ...]:
+    """Flags the importer declared (a DST gap it resolved) plus those the local time itself carries."""
+    return tuple(sorted({*declared, *derived}))
 
 
 def _parse(value: object, field: str) -> datetime:

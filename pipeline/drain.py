@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy import Connection, text
 
 from pipeline.counters import BatchTallies, record_tallies
-from pipeline.inbox import InboxRow, claim_pending, mark_done
+from pipeline.inbox import InboxRow, claim_pending, mark_done, read_rows
 from pipeline.load import StagedEvent, load_events
 from pipeline.normalize import normalize_payload
 from pipeline.quarantine import quarantine, resolve_payload
@@ -53,7 +53,7 @@ def process_rows(
 ) -> BatchReport:
     """Normalize and load inbox rows (claimed, or picked for a replay) and mark them done."""
     batch_id = rows[0].raw_id
-    shipments = _shipments_for(conn, rows)
+    shipments = shipments_for(conn, rows)
     staged: list[StagedEvent] = []
     tallies = BatchTallies()
     quarantined = 0
@@ -93,7 +93,7 @@ def replay(
     conn: Connection, raw_ids: Sequence[int], registry: Registry, zones: Mapping[str, str]
 ) -> BatchReport:
     """Re-normalize inbox payloads after a fix: old quarantine rows close, what is still wrong reopens."""
-    rows = _inbox_rows(conn, raw_ids)
+    rows = read_rows(conn, raw_ids)
     if not rows:
         return BatchReport(0, 0, 0, 0)
     for row in rows:
@@ -115,7 +115,8 @@ def _normalize(
     return result.events, result.rejections
 
 
-def _shipments_for(conn: Connection, rows: Sequence[InboxRow]) -> dict[str, ShipmentRef]:
+def shipments_for(conn: Connection, rows: Sequence[InboxRow]) -> dict[str, ShipmentRef]:
+    """The shipments behind the tracking numbers in these payloads (carrier scans carry no order id)."""
     numbers: set[str] = set()
     for row in rows:
         try:
@@ -136,19 +137,3 @@ def _shipments_for(conn: Connection, rows: Sequence[InboxRow]) -> dict[str, Ship
         r.tracking_number: ShipmentRef(r.order_id, r.shipment_id, r.facility_id, r.destination_time_zone)
         for r in found
     }
-
-
-def _inbox_rows(conn: Connection, raw_ids: Sequence[int]) -> list[InboxRow]:
-    rows = conn.execute(
-        text(
-            "SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload FROM raw_inbox"
-            " WHERE raw_id = ANY(:ids) ORDER BY raw_id FOR UPDATE"
-        ),
-        {"ids": list(raw_ids)},
-    ).all()
-    return [
-        InboxRow(
-            r.raw_id, r.source, r.received_at, r.correlation_id, r.content_type, r.headers, bytes(r.payload)
-        )
-        for r in rows
-    ]

@@ -83,8 +83,26 @@ def mark_done(conn: Connection, raw_ids: Sequence[int], batch_id: int) -> None:
     )
 
 
+def read_rows(conn: Connection, raw_ids: Sequence[int]) -> list[InboxRow]:
+    """Inbox rows by id, locked for this transaction (replays, `waypoint ingest`)."""
+    rows = conn.execute(
+        text(
+            "SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload FROM raw_inbox"
+            " WHERE raw_id = ANY(:ids) ORDER BY raw_id FOR UPDATE"
+        ),
+        {"ids": list(raw_ids)},
+    ).all()
+    return [_row(r) for r in rows]
+
+
 def pending_count(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM raw_inbox WHERE status = 'pending'")).scalar_one()
+
+
+def _row(r) -> InboxRow:
+    return InboxRow(
+        r.raw_id, r.source, r.received_at, r.correlation_id, r.content_type, r.headers, bytes(r.payload)
+    )
 
 
 def _params(arrival: Arrival) -> dict:

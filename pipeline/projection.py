@@ -116,6 +116,7 @@ WITH batch AS (
                         FILTER (WHERE stage <> 'post_delivery'))[1],
                     (array_agg(event_type ORDER BY occurred_at DESC, event_type DESC))[1]) AS status,
            coalesce(max(occurred_at) FILTER (WHERE stage <> 'post_delivery'), max(occurred_at)) AS status_at,
+           min(occurred_at) AS first_event_at,
            max(occurred_at) AS last_event_at,
            (array_agg(coalesce(attributes->>'to_facility', facility_id) ORDER BY occurred_at DESC, event_type DESC)
                 FILTER (WHERE stage = 'fulfillment' AND facility_id IS NOT NULL))[1] AS facility_id,
@@ -150,7 +151,7 @@ settled AS (
 )
 INSERT INTO order_state AS o (
     order_id, facility_id, facility_changed_at, channel, fulfillment, stage, stage_rank, status, status_at,
-    is_terminal, on_hold, hold_changed_at, stage_entered_at, last_event_at, ship_by, promised_delivery_by,
+    is_terminal, on_hold, hold_changed_at, stage_entered_at, first_event_at, last_event_at, ship_by, promised_delivery_by,
     received_at, allocated_at, released_at, pick_started_at, picked_at, packed_at, labeled_at, staged_at,
     carrier_pickup_at, out_for_delivery_at, delivered_at, ready_for_pickup_at, picked_up_at, cancelled_at,
     event_count, updated_at)
@@ -159,7 +160,7 @@ SELECT order_id, facility_id, facility_changed_at, received->>'channel', receive
        CASE WHEN stage = 'delivered' AND parcels_pending THEN :partial_rank ELSE stage_rank END,
        status, status_at,
        is_terminal AND NOT (stage = 'delivered' AND parcels_pending),
-       coalesce(on_hold, false), hold_changed_at, stage_entered_at, last_event_at,
+       coalesce(on_hold, false), hold_changed_at, stage_entered_at, first_event_at, last_event_at,
        (received->>'ship_by')::timestamptz, (received->>'promised_delivery_by')::timestamptz,
        received_at, allocated_at, released_at, pick_started_at, picked_at, packed_at, labeled_at, staged_at,
        carrier_pickup_at, out_for_delivery_at, delivered_at, ready_for_pickup_at, picked_up_at, cancelled_at,
@@ -189,6 +190,7 @@ ON CONFLICT (order_id) DO UPDATE SET
     fulfillment = coalesce(o.fulfillment, excluded.fulfillment),
     ship_by = coalesce(o.ship_by, excluded.ship_by),
     promised_delivery_by = coalesce(o.promised_delivery_by, excluded.promised_delivery_by),
+    first_event_at = least(o.first_event_at, excluded.first_event_at),
     last_event_at = greatest(o.last_event_at, excluded.last_event_at),
     received_at = least(o.received_at, excluded.received_at),
     allocated_at = least(o.allocated_at, excluded.allocated_at),

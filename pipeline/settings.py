@@ -19,17 +19,39 @@ class Settings(BaseSettings):
         validation_alias="DATABASE_URL",
         description="PostgreSQL URL. Unset: an embedded PostgreSQL is started with data under WAYPOINT_DATA_DIR.",
     )
-    data_dir: Path = Field(default=PROJECT_ROOT / ".data", description="Embedded PostgreSQL data and local state.")
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".data", description="Embedded PostgreSQL data and local state."
+    )
     log_level: str = Field(default="INFO", description="Log level for every process.")
     log_format: str = Field(default="console", description="`console` for people, `json` for log shippers.")
 
     app_port: int = Field(default=8501, description="Port of the Streamlit app.")
     sim_port: int = Field(default=8100, description="Port of the simulated source systems' HTTP APIs.")
 
-    sim_seed: int = Field(default=7, description="Random seed of the simulated world; same seed, same history.")
+    sim_seed: int = Field(
+        default=7, description="Random seed of the simulated world; same seed, same history."
+    )
     sim_days: int = Field(default=60, description="Days of history seeded on the first run.")
     sim_orders_per_month: int = Field(default=120_000, description="Order volume of the simulated retailer.")
     sim_speed: float = Field(default=1.0, description="Live simulator clock rate (1 = real time).")
+    sim_webhook_url: str | None = Field(
+        default=None,
+        description="Base URL the simulated carriers POST their webhooks to (`<url>/webhooks/<carrier_id>`). "
+        "Unset: the live simulator sends no webhooks and carriers are only polled.",
+    )
+    webhook_signing_secret: str | None = Field(
+        default=None,
+        description="Shared secret of the carrier webhooks: the simulated carriers sign with it (HMAC-SHA256) "
+        "and Waypoint verifies with it. Unset: webhooks are sent unsigned.",
+    )
+    sim_store_api_token: str | None = Field(
+        default=None,
+        description="Bearer token the simulated store allocation tool API requires. Unset: no token needed.",
+    )
+
+    drain_batch_size: int = Field(
+        default=100, description="Inbox payloads a worker claims and loads in one transaction."
+    )
 
     demo_password: str | None = Field(
         default=None,

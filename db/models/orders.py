@@ -107,6 +107,7 @@ class OrderState(Base):
     on_hold: Mapped[bool] = mapped_column(server_default="false")
     hold_changed_at: Mapped[datetime | None]
     stage_entered_at: Mapped[datetime]
+    first_event_at: Mapped[datetime] = mapped_column(doc="Lower bound for timeline queries (partition pruning)")
     last_event_at: Mapped[datetime]
     ship_by: Mapped[datetime | None]
     promised_delivery_by: Mapped[datetime | None]

@@ -16,11 +16,30 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from pipeline.cli import db_commands, registry_commands, run_command
+    from pipeline.cli import (
+        db_commands,
+        ingest_commands,
+        order_command,
+        pipeline_commands,
+        quarantine_commands,
+        registry_commands,
+        run_command,
+        simulate_commands,
+    )
 
     cli.add_command(db_commands.db)
     cli.add_command(registry_commands.registry)
     cli.add_command(run_command.run)
+    cli.add_command(simulate_commands.simulate)
+    cli.add_command(pipeline_commands.pipeline)
+    cli.add_command(quarantine_commands.quarantine)
+    cli.add_command(ingest_commands.ingest)
+    cli.add_command(ingest_commands.normalize)
+    cli.add_command(order_command.order)
 
 
 _register()
+
+
+if __name__ == "__main__":
+    cli()

@@ -17,7 +17,9 @@ from pipeline.supervisor import Child, Supervisor, install_signal_handlers, wait
 
 
 @click.command()
-@click.option("--no-simulator", is_flag=True, help="Do not start the live simulator (sources stay as they are).")
+@click.option(
+    "--no-simulator", is_flag=True, help="Do not start the live simulator (sources stay as they are)."
+)
 def run(no_simulator: bool) -> None:
     """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed the simulated sources on the
     first run, then the live simulator and the Streamlit app. Ctrl-C stops all of it."""
@@ -70,7 +72,11 @@ def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_s
     try:
         if not no_simulator:
             supervisor.start(
-                Child("simulator", [str(bin_dir / "waypoint"), "simulate", "live", "--speed", str(settings.sim_speed)], env)
+                Child(
+                    "simulator",
+                    [str(bin_dir / "waypoint"), "simulate", "live", "--speed", str(settings.sim_speed)],
+                    env,
+                )
             )
         app = supervisor.start(Child("app", _streamlit_argv(bin_dir, settings), env))
         _step("Waiting for the app to answer")
@@ -103,8 +109,12 @@ def _step(text: str) -> None:
 
 def _banner(settings: Settings, sign_ins: list, seconds: float) -> None:
     click.echo("")
-    click.secho(f"Waypoint is ready in {seconds:.0f}s: http://localhost:{settings.app_port}", fg="green", bold=True)
-    click.echo("Demo sign-ins (password kept in .data/demo_sign_ins.txt unless WAYPOINT_DEMO_PASSWORD is set):")
+    click.secho(
+        f"Waypoint is ready in {seconds:.0f}s: http://localhost:{settings.app_port}", fg="green", bold=True
+    )
+    click.echo(
+        "Demo sign-ins (password kept in .data/demo_sign_ins.txt unless WAYPOINT_DEMO_PASSWORD is set):"
+    )
     for sign_in in sign_ins:
         click.echo(f"  {sign_in.role:<14} {sign_in.username:<12} {sign_in.password}")
     click.echo("Press Ctrl-C to stop everything.")

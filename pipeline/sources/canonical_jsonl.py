@@ -37,7 +37,11 @@ class CanonicalJsonLines:
                 event = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(event, dict) and "order_id" not in event and isinstance(event.get("tracking_number"), str):
+            if (
+                isinstance(event, dict)
+                and "order_id" not in event
+                and isinstance(event.get("tracking_number"), str)
+            ):
                 numbers.add(event["tracking_number"])
         return numbers
 

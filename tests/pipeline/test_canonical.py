@@ -328,3 +328,29 @@ def test_a_facility_with_an_unknown_zone_is_named():
         validate_event(order_received(), REGISTRY, {"DC-RNO": "Nowhere/Land"})
 
     assert (raised.value.field, raised.value.rule) == ("facility_id", "unknown_time_zone")
+
+
+def test_flags_an_importer_declares_are_kept_beside_those_of_the_local_time():
+    resolved_in_gap = {**example_event("PICK_STARTED"), "flags": ["dst_gap"]}
+
+    assert validate_event(resolved_in_gap, REGISTRY, ZONES).flags == ("dst_gap",)
+
+
+def test_an_unknown_flag_is_refused():
+    error = rejection({**example_event("PICK_STARTED"), "flags": ["guessed"]})
+
+    assert (error.field, error.rule) == ("flags[0]", "enum")
+
+
+def test_an_offset_the_source_reported_is_kept_even_where_the_zone_disagrees():
+    event = validate_event(
+        {**example_event("PICK_STARTED"), "occurred_at": "2026-03-09T19:05:00Z", "utc_offset": "+01:00"},
+        REGISTRY,
+        ZONES,
+    )
+
+    assert (event.utc_offset_minutes, event.local_time, event.time_zone) == (
+        60,
+        datetime(2026, 3, 9, 20, 5),
+        "America/New_York",
+    )

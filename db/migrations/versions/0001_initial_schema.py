@@ -177,6 +177,7 @@ def upgrade() -> None:
         sa.Column("on_hold", sa.Boolean(), server_default="false", nullable=False),
         sa.Column("hold_changed_at", postgresql.TIMESTAMP(timezone=True), nullable=True),
         sa.Column("stage_entered_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
+        sa.Column("first_event_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
         sa.Column("last_event_at", postgresql.TIMESTAMP(timezone=True), nullable=False),
         sa.Column("ship_by", postgresql.TIMESTAMP(timezone=True), nullable=True),
         sa.Column("promised_delivery_by", postgresql.TIMESTAMP(timezone=True), nullable=True),

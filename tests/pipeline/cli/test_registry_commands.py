@@ -5,24 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from db.models import EventSchema
 from pipeline.cli.main import cli
-from pipeline.settings import get_settings
 from pipeline.taxonomy import latest_definitions
 
 LATEST = latest_definitions()
-
-
-@pytest.fixture
-def runner(fresh_database_url, monkeypatch) -> CliRunner:
-    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def write(tmp_path: Path, document: dict) -> str:

@@ -113,3 +113,8 @@ def _params(arrival: Arrival) -> dict:
         "headers": json.dumps(arrival.headers or {}),
         "payload": arrival.payload,
     }
+
+
+def wake_drain(conn: Connection, source: str) -> None:
+    """NOTIFY raw_inbox: a drain waiting on LISTEN wakes as soon as this transaction commits."""
+    conn.execute(text("SELECT pg_notify('raw_inbox', :source)"), {"source": source})

@@ -10,11 +10,11 @@ spans every month. Within a batch, and across batches in any order, the result i
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from sqlalchemy import Connection, text
 
 from pipeline.canonical import ValidatedEvent
@@ -134,7 +134,7 @@ def _copy_to_stage(conn: Connection, staged: Sequence[StagedEvent], batch_id: in
                     ordinal, event.source, event.event_id, event.event_type, event.stage, event.severity,
                     event.schema_version, event.occurred_at, event.local_time, event.time_zone,
                     event.utc_offset_minutes, event.order_id, event.facility_id, event.shipment_id,
-                    event.carrier, event.tracking_number, event.sequence, json.dumps(event.attributes),
+                    event.carrier, event.tracking_number, event.sequence, orjson.dumps(event.attributes).decode(),
                     list(event.flags), item.received_at, item.raw_id, batch_id, semantic_key(event),
                     stage_name, rank, terminal,
                 )

@@ -53,6 +53,55 @@ class Settings(BaseSettings):
         default=100, description="Inbox payloads a worker claims and loads in one transaction."
     )
 
+    wms_database_urls: dict[str, str] = Field(
+        default={},
+        description='WMS database URL per DC (JSON object, e.g. {"DC-RNO": "postgresql://…"}). A DC not '
+        "listed is read from the simulator's WMS database beside the main one.",
+    )
+    store_api_base_url: str = Field(
+        default="http://localhost:8100", description="Base URL of the store allocation tool's API."
+    )
+    helpdesk_api_base_url: str = Field(
+        default="http://localhost:8100",
+        description="Base URL of the helpdesk's API (before /helpdesk/api/v2).",
+    )
+    source_http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one HTTP request to a polled source (connect and read)."
+    )
+    source_retry_attempts: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Attempts per HTTP request to a polled source; timeouts, connection errors, 5xx and 429 "
+        "are retried with exponential backoff and jitter (a 429's Retry-After is respected).",
+    )
+    source_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Failed polls in a row (after retries) that open a source's circuit breaker.",
+    )
+    source_breaker_cooldown_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long an open breaker skips its source before one trial request (half-open).",
+    )
+
+    api_port: int = Field(
+        default=8000, description="Port of the API service (carrier webhooks, /metrics, /healthz)."
+    )
+    carrier_api_base_url: str = Field(
+        default="http://localhost:8100",
+        description="Base URL of the carriers' tracking APIs that carrier polling asks (the simulator's port by "
+        "default; each carrier's paths hang below it).",
+    )
+    carrier_poll_stale_minutes: int = Field(
+        default=240,
+        description="A labelled, undelivered shipment with no carrier scan for this long is polled at its carrier.",
+    )
+    carrier_poll_batch: int = Field(
+        default=200, description="Stale shipments one carrier-polling run asks about, oldest first."
+    )
+
     demo_password: str | None = Field(
         default=None,
         description="Password of the seeded demo users. Unset: a random one is generated on the first seed "

@@ -17,7 +17,9 @@ def cli() -> None:
 
 def _register() -> None:
     from pipeline.cli import (
+        api_command,
         db_commands,
+        export_commands,
         ingest_commands,
         order_command,
         pipeline_commands,
@@ -27,6 +29,7 @@ def _register() -> None:
         simulate_commands,
     )
 
+    cli.add_command(api_command.api)
     cli.add_command(db_commands.db)
     cli.add_command(registry_commands.registry)
     cli.add_command(run_command.run)
@@ -36,6 +39,7 @@ def _register() -> None:
     cli.add_command(ingest_commands.ingest)
     cli.add_command(ingest_commands.normalize)
     cli.add_command(order_command.order)
+    cli.add_command(export_commands.export)
 
 
 _register()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
-from db.master_data import carriers
+# Aliased: the name `carriers` in this package is the subpackage pipeline.sources.carriers once imported.
+from db.master_data import carriers as known_carriers
 from pipeline.sources.base import SourceAdapter
 
 ADAPTER_MODULES = {
@@ -37,7 +38,7 @@ def format_of(source: str) -> str:
     """The adapter format that reads `source`."""
     kind, _, name = source.partition(":")
     if kind == "carrier":
-        for carrier in carriers():
+        for carrier in known_carriers():
             if carrier.carrier_id == name:
                 return carrier.feed_format
         raise UnknownSourceError(f"unknown carrier {name!r} in source {source!r}")

@@ -3,9 +3,10 @@ its adapter exists. The events are already canonical; only the registry judges t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import orjson
 
 from pipeline.sources.base import ParseContext, Parsed, Rejection
 
@@ -20,10 +21,10 @@ class CanonicalJsonLines:
             if not line.strip():
                 continue
             try:
-                event = json.loads(line)
-            except json.JSONDecodeError as error:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
                 yield Rejection(
-                    "malformed_payload", f"line {index + 1} is not JSON: {error.msg}", f"line {index + 1}",
+                    "malformed_payload", f"line {index + 1} is not JSON: {error}", f"line {index + 1}",
                     "json", record=line, record_index=index,
                 )  # fmt: skip
                 continue
@@ -33,9 +34,11 @@ class CanonicalJsonLines:
         """Carrier-stage events may come without an order id; they are completed from the shipment."""
         numbers = set()
         for line in payload.splitlines():
+            if b'"order_id"' in line:
+                continue
             try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 continue
             if (
                 isinstance(event, dict)

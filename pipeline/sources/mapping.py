@@ -36,7 +36,9 @@ class CodeEntry(BaseModel):
     attributes: dict[str, Any] = Field(
         default_factory=dict, description="Canonical attributes the code itself implies (e.g. a reason)"
     )
-    meaning: str | None = Field(default=None, description="What the vendor means, for people reading the table")
+    meaning: str | None = Field(
+        default=None, description="What the vendor means, for people reading the table"
+    )
 
 
 Entry = TypeVar("Entry", bound=CodeEntry)
@@ -97,13 +99,17 @@ def load_code_table(path: Path, entry_model: type[Entry], key_fields: Sequence[s
             )
         definition = definitions.get(entry.event_type)
         if definition is None:
-            raise CodeTableError(f"{path.name}: entries[{index}].event_type: {entry.event_type!r} is not registered")
+            raise CodeTableError(
+                f"{path.name}: entries[{index}].event_type: {entry.event_type!r} is not registered"
+            )
         _check_attributes(path.name, index, entry.attributes, definition)
         entries[key] = entry
     return CodeTable(path.name, key_fields, entries)
 
 
-def _check_attributes(file: str, index: int, attributes: dict[str, Any], definition: EventTypeDefinition) -> None:
+def _check_attributes(
+    file: str, index: int, attributes: dict[str, Any], definition: EventTypeDefinition
+) -> None:
     """Each implied attribute must be a property of the type's schema, with a value that schema accepts."""
     properties = definition.attributes_schema.get("properties", {})
     for name, value in attributes.items():

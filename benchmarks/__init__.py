@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`. They measure; they never assert wall-clock limits."""

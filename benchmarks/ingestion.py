@@ -1,0 +1,85 @@
+"""Ingestion throughput: the whole pipeline against a raw COPY of the same rows, in one run.
+
+The pipeline path: N canonical events landed as JSON Lines payloads, then drained by two worker
+processes (the machine's two cores): parse, validate against the registry, dedupe, COPY to staging,
+INSERT … ON CONFLICT, project order state, count. The baseline: the same rows, already shaped, COPYed
+by one process into a scratch copy of the events table with the same indexes. Goal: ratio >= 0.5.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from sqlalchemy import text
+
+from benchmarks.canonical_stream import jsonl_payloads
+from benchmarks.scratch import scratch_database
+from db.engine import make_engine
+from pipeline.inbox import Arrival, land
+
+EVENT_COLUMNS = (
+    "occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time, time_zone, "
+    "utc_offset_minutes, order_id, facility_id, shipment_id, carrier, tracking_number, sequence, attributes, "
+    "flags, received_at, raw_id, batch_id"
+)
+
+
+def _run_workers(url: str, count: int) -> float:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "WAYPOINT_LOG_LEVEL": "WARNING",
+        "WAYPOINT_DRAIN_BATCH_SIZE": "20",
+    }
+    started = time.perf_counter()
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", "pipeline", "run", "--once"], env=env)
+        for _ in range(count)
+    ]
+    for worker in workers:
+        worker.wait()
+    return time.perf_counter() - started
+
+
+def _raw_copy(engine, rows: list[tuple]) -> float:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE event_scratch (LIKE event INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
+        )
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        started = time.perf_counter()
+        with cursor.copy(f"COPY event_scratch ({EVENT_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    total = int(os.environ.get("WAYPOINT_BENCH_INGEST_EVENTS", "300000"))
+    workers = int(os.environ.get("WAYPOINT_BENCH_WORKERS", "2"))
+    print(f"ingestion: {total:,} canonical events, {workers} worker processes vs one raw COPY")
+    with scratch_database() as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            for payload in jsonl_payloads(total):
+                land(conn, Arrival("canonical:bench", payload))
+        pipeline_seconds = _run_workers(url, workers)
+        with engine.connect() as conn:
+            loaded = conn.execute(text("SELECT count(*) FROM event")).scalar_one()
+            # attributes as JSON text, the form COPY writes
+            shaped = EVENT_COLUMNS.replace("attributes,", "attributes::text,")
+            rows = [tuple(r) for r in conn.execute(text(f"SELECT {shaped} FROM event"))]  # noqa: S608
+        copy_seconds = _raw_copy(engine, rows)
+        engine.dispose()
+    pipeline_rate, copy_rate = loaded / pipeline_seconds, len(rows) / copy_seconds
+    print(f"  pipeline: {loaded:,} events in {pipeline_seconds:.1f}s = {pipeline_rate:,.0f} events/s")
+    print(f"  raw COPY: {len(rows):,} rows in {copy_seconds:.1f}s = {copy_rate:,.0f} rows/s")
+    print(f"  ratio pipeline / raw COPY = {pipeline_rate / copy_rate:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -66,5 +66,9 @@ def test_a_scan_that_is_not_an_object_is_rejected_and_the_others_load() -> None:
     parsed = parse("dhl", encoded(answer))
 
     (rejection,) = [item for item in parsed if not isinstance(item, dict)]
-    assert (rejection.reason_code, rejection.record, rejection.record_index) == ("malformed_payload", "PICKED UP", 0)
+    assert (rejection.reason_code, rejection.record, rejection.record_index) == (
+        "malformed_payload",
+        "PICKED UP",
+        0,
+    )
     assert len(parsed) == 4

@@ -1,0 +1,1 @@
+"""The API service (FastAPI): carrier webhooks, health and metrics; see api/app.py."""

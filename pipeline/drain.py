@@ -39,10 +39,16 @@ class BatchReport:
 
 
 def drain_batch(
-    conn: Connection, registry: Registry, zones: Mapping[str, str], *, limit: int = 100
+    conn: Connection,
+    registry: Registry,
+    zones: Mapping[str, str],
+    *,
+    limit: int = 100,
+    max_bytes: int | None = None,
 ) -> BatchReport:
-    """Claim up to `limit` pending payloads and process them. The caller commits (or the claim is released)."""
-    rows = claim_pending(conn, limit)
+    """Claim up to `limit` pending payloads (within `max_bytes`) and process them. The caller commits
+    (or the claim is released)."""
+    rows = claim_pending(conn, limit, max_bytes)
     if not rows:
         return BatchReport(0, 0, 0, 0)
     return process_rows(conn, rows, registry, zones)

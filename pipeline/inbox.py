@@ -45,12 +45,17 @@ RETURNING raw_id
 """
 
 _CLAIM = """
-SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload
+SELECT raw_id, octet_length(payload) AS size
 FROM raw_inbox
 WHERE status = 'pending'
 ORDER BY raw_id
 LIMIT :limit
 FOR UPDATE SKIP LOCKED
+"""
+
+_READ = """
+SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload
+FROM raw_inbox WHERE raw_id = ANY(:ids) ORDER BY raw_id
 """
 
 
@@ -63,15 +68,22 @@ def land_many(conn: Connection, arrivals: Sequence[Arrival]) -> list[int]:
     return [land(conn, arrival) for arrival in arrivals]
 
 
-def claim_pending(conn: Connection, limit: int) -> list[InboxRow]:
-    """Lock up to `limit` pending payloads, oldest first, skipping rows other workers hold."""
-    rows = conn.execute(text(_CLAIM), {"limit": limit}).all()
-    return [
-        InboxRow(
-            r.raw_id, r.source, r.received_at, r.correlation_id, r.content_type, r.headers, bytes(r.payload)
-        )
-        for r in rows
-    ]
+def claim_pending(conn: Connection, limit: int, max_bytes: int | None = None) -> list[InboxRow]:
+    """Lock up to `limit` pending payloads, oldest first, skipping rows other workers hold, and return
+    the first of them that fit in `max_bytes` (always at least one).
+
+    The byte budget keeps a batch of large polled pages from holding up a webhook behind it; claimed
+    rows beyond the budget stay pending and are taken by the next batch.
+    """
+    chosen, total = [], 0
+    for raw_id, size in conn.execute(text(_CLAIM), {"limit": limit}).all():
+        if chosen and max_bytes is not None and total + size > max_bytes:
+            break
+        chosen.append(raw_id)
+        total += size
+    if not chosen:
+        return []
+    return [_row(r) for r in conn.execute(text(_READ), {"ids": chosen}).all()]
 
 
 def mark_done(conn: Connection, raw_ids: Sequence[int], batch_id: int) -> None:

@@ -50,7 +50,12 @@ class Settings(BaseSettings):
     )
 
     drain_batch_size: int = Field(
-        default=100, description="Inbox payloads a worker claims and loads in one transaction."
+        default=100, description="Inbox payloads a worker claims and loads in one transaction, at most."
+    )
+    drain_batch_bytes: int = Field(
+        default=1_000_000,
+        description="Payload bytes per drain transaction, at most (one payload always fits): keeps a webhook "
+        "from waiting behind a batch of large polled pages.",
     )
 
     wms_database_urls: dict[str, str] = Field(
@@ -100,6 +105,21 @@ class Settings(BaseSettings):
     )
     carrier_poll_batch: int = Field(
         default=200, description="Stale shipments one carrier-polling run asks about, oldest first."
+    )
+
+    wms_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often a worker reads each DC's change log."
+    )
+    store_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often a worker polls the store tool."
+    )
+    helpdesk_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often a worker polls the helpdesk."
+    )
+    carrier_poll_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often a worker looks for stale shipments to poll at their carriers.",
     )
 
     demo_password: str | None = Field(

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import httpx
 import structlog
 
+from pipeline.settings import PROJECT_ROOT
+
 log = structlog.get_logger(__name__)
 
 
@@ -29,7 +31,10 @@ class Child:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(list(self.argv), env=self.env, start_new_session=True)
+        # From the project root: Streamlit reads .streamlit/ from its working directory.
+        self.process = subprocess.Popen(
+            list(self.argv), env=self.env, cwd=PROJECT_ROOT, start_new_session=True
+        )
         log.info("process.started", process=self.name, pid=self.process.pid)
 
     def exited(self) -> int | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -157,9 +158,10 @@ def load_definitions(directory: Path = EVENTS_DIR) -> tuple[EventTypeDefinition,
     return tuple(sorted(definitions, key=lambda item: (item.event_type, item.version)))
 
 
-def latest_definitions(directory: Path = EVENTS_DIR) -> dict[str, EventTypeDefinition]:
-    """Event type -> its latest version, from the files."""
-    return {item.event_type: item for item in load_definitions(directory)}
+@lru_cache(maxsize=8)
+def latest_definitions(directory: Path = EVENTS_DIR) -> Mapping[str, EventTypeDefinition]:
+    """Event type -> its latest version, from the files; read once per process (adapters ask per event)."""
+    return MappingProxyType({item.event_type: item for item in load_definitions(directory)})
 
 
 @lru_cache(maxsize=1)

@@ -7,9 +7,10 @@ webhook landed by the API is normalized within moments, not at the next tick.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -44,13 +45,16 @@ class PipelineContext:
     settings: Settings
     registry: Registry
     zones: dict[str, str]
+    stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def load(cls, database_url: str, engine: Engine, settings: Settings) -> PipelineContext:
+    def load(
+        cls, database_url: str, engine: Engine, settings: Settings, stop: threading.Event | None = None
+    ) -> PipelineContext:
         with engine.connect() as conn:
             registry = Registry.from_database(conn)
             zones = dict(conn.execute(text("SELECT facility_id, time_zone FROM facility")).all())
-        return cls(database_url, engine, settings, registry, zones)
+        return cls(database_url, engine, settings, registry, zones, stop or threading.Event())
 
     def refresh(self) -> None:
         fresh = PipelineContext.load(self.database_url, self.engine, self.settings)
@@ -66,7 +70,13 @@ class PipelineContext:
 def drain_once(context: PipelineContext) -> BatchReport:
     """One batch in one transaction; database hiccups (deadlock, lost connection) are retried."""
     with context.engine.begin() as conn:
-        return drain_batch(conn, context.registry, context.zones, limit=context.settings.drain_batch_size)
+        return drain_batch(
+            conn,
+            context.registry,
+            context.zones,
+            limit=context.settings.drain_batch_size,
+            max_bytes=context.settings.drain_batch_bytes,
+        )
 
 
 def replay_parked(context: PipelineContext) -> BatchReport | None:
@@ -84,16 +94,16 @@ def ensure_partitions(context: PipelineContext) -> None:
         ensure_event_partitions(conn, now, now + timedelta(days=93))
 
 
-def drain_forever(context: PipelineContext, stop: threading.Event) -> None:
+def drain_forever(context: PipelineContext) -> None:
     """Drain while there is work; when the inbox is empty, sleep until NOTIFY raw_inbox or a second passes."""
     with psycopg.connect(libpq_url(context.database_url), autocommit=True) as listener:
         listener.execute("LISTEN raw_inbox")
-        while not stop.is_set():
+        while not context.stop.is_set():
             report = drain_once(context)
             if report.payloads:
                 log.info("drain.batch", payloads=report.payloads, loaded=report.loaded,
                          duplicates=report.duplicates, quarantined=report.quarantined)  # fmt: skip
-            if report.payloads < context.settings.drain_batch_size:
+            if not report.payloads:
                 for _ in listener.notifies(timeout=1.0, stop_after=1):
                     pass
 
@@ -112,7 +122,8 @@ def scheduled_jobs(context: PipelineContext) -> list[tuple[str, Callable[[], obj
 
 def run_worker(database_url: str, settings: Settings, stop: threading.Event) -> None:
     engine = make_engine(database_url, pool_size=4, application_name="waypoint-worker")
-    context = PipelineContext.load(database_url, engine, settings)
+    context = PipelineContext.load(database_url, engine, settings, stop)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is the design
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
     for name, job, seconds in scheduled_jobs(context):
         scheduler.add_job(
@@ -125,7 +136,7 @@ def run_worker(database_url: str, settings: Settings, stop: threading.Event) -> 
     scheduler.start()
     log.info("worker.started", jobs=[job.id for job in scheduler.get_jobs()])
     try:
-        drain_forever(context, stop)
+        drain_forever(context)
     finally:
         scheduler.shutdown(wait=True)
         engine.dispose()

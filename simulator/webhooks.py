@@ -1,7 +1,9 @@
 """The carriers' webhook sender: POSTs due rows of carrier.webhook_outbox to Waypoint, signed as each
 carrier signs, and retries failures later with exponential backoff.
 
-A row is due when `due_at <= now` (the simulated clock). 2xx marks it delivered; anything else (an
+A row is due when `due_at <= now` (the simulated clock). Like real carriers, the sender gives up on a
+webhook it could not deliver within WEBHOOK_RETENTION of its due time: the row is `expired` and the
+receiver learns of the scan by polling (which is also how a first run backfills seeded history). 2xx marks it delivered; anything else (an
 error status, a refused connection, a timeout) counts an attempt and pushes `due_at` back by
 BACKOFF_BASE * 2^(attempts-1), capped at BACKOFF_CAP; after MAX_ATTEMPTS the row is failed. Rows are
 claimed with SKIP LOCKED, so two senders never post the same row. The caller owns the transaction.
@@ -26,6 +28,7 @@ from pipeline.settings import get_settings
 from simulator.sources.carriers import FORMATS
 
 MAX_ATTEMPTS = 8
+WEBHOOK_RETENTION = timedelta(hours=6)
 BATCH_SIZE = 200
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
@@ -56,6 +59,9 @@ MARK_DELIVERED = text(
 MARK_FAILED_ATTEMPT = text(
     "UPDATE carrier.webhook_outbox SET status = :status, attempts = attempts + 1, due_at = :due_at, "
     "last_error = :error WHERE id = :id"
+)
+EXPIRE_STALE = text(
+    "UPDATE carrier.webhook_outbox SET status = 'expired' WHERE status = 'pending' AND due_at < :cutoff"
 )
 HISTORY_CARRIERS = [carrier_id for carrier_id, fmt in FORMATS.items() if fmt.webhook_carries_history]
 
@@ -102,12 +108,15 @@ def deliver_due(
     client: httpx.Client,
     *,
     signing_secret: str | None = _UNSET,
+    retention: timedelta = WEBHOOK_RETENTION,
 ) -> int:
     """POST up to BATCH_SIZE due webhooks, oldest due first; returns how many were delivered.
 
-    `signing_secret` defaults to settings.webhook_signing_secret (None: sent unsigned).
+    `signing_secret` defaults to settings.webhook_signing_secret (None: sent unsigned). Rows due more than
+    `retention` before `now` are expired, not sent.
     """
     secret = get_settings().webhook_signing_secret if signing_secret is _UNSET else signing_secret
+    sim_conn.execute(EXPIRE_STALE, {"cutoff": now - retention})
     rows = sim_conn.execute(
         DUE_ROWS, {"now": now, "batch": BATCH_SIZE, "history_carriers": HISTORY_CARRIERS}
     ).all()

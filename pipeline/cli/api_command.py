@@ -20,6 +20,11 @@ def api(port: int | None, host: str) -> None:
 
     settings = get_settings()
     with database_url(settings) as url:
+        # No access log: every webhook is already counted per source (source_counter, /metrics).
         uvicorn.run(
-            create_app(url), host=host, port=port or settings.api_port, log_level=settings.log_level.lower()
+            create_app(url),
+            host=host,
+            port=port or settings.api_port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
         )

@@ -1,8 +1,10 @@
-"""`waypoint run`: everything a developer or a demo needs, started and stopped together."""
+"""`waypoint run`: everything a developer or a demo needs, started and stopped together:
+PostgreSQL, the simulated source systems, the pipeline worker, the API (webhooks, /metrics) and the app."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -65,23 +67,32 @@ def _demo_sign_ins(url: str, settings: Settings) -> list:
 
 
 def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_simulator: bool) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PYTHONUNBUFFERED": "1",
+        "WAYPOINT_WEBHOOK_SIGNING_SECRET": _webhook_secret(settings),
+        "WAYPOINT_SIM_WEBHOOK_URL": settings.sim_webhook_url or f"http://localhost:{settings.api_port}",
+    }
+    waypoint = str(Path(sys.executable).parent / "waypoint")
     supervisor = Supervisor()
     install_signal_handlers(supervisor.request_stop)
     try:
+        waiting = []
         if not no_simulator:
-            supervisor.start(
-                Child(
-                    "simulator",
-                    [str(bin_dir / "waypoint"), "simulate", "live", "--speed", str(settings.sim_speed)],
-                    env,
-                )
+            simulator = supervisor.start(
+                Child("simulator", [waypoint, "simulate", "live", "--speed", str(settings.sim_speed)], env)
             )
-        app = supervisor.start(Child("app", _streamlit_argv(bin_dir, settings), env))
-        _step("Waiting for the app to answer")
-        if not wait_until_healthy(f"http://localhost:{settings.app_port}/_stcore/health", app):
-            raise click.ClickException("The Streamlit app did not start; see its output above.")
+            waiting.append((f"http://localhost:{settings.sim_port}/_sim/health", simulator))
+        api = supervisor.start(Child("api", [waypoint, "api"], env))
+        supervisor.start(Child("worker", [waypoint, "pipeline", "run"], env))
+        app = supervisor.start(Child("app", _streamlit_argv(Path(sys.executable).parent, settings), env))
+        waiting += [(f"http://localhost:{settings.api_port}/healthz", api),
+                    (f"http://localhost:{settings.app_port}/_stcore/health", app)]  # fmt: skip
+        _step("Waiting for the simulator, the API and the app to answer")
+        for health_url, child in waiting:
+            if not wait_until_healthy(health_url, child):
+                raise click.ClickException(f"'{child.name}' did not start; see its output above.")
         _banner(settings, sign_ins, time.monotonic() - started)
         died = supervisor.wait()
         if died:
@@ -89,6 +100,18 @@ def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_s
     finally:
         click.echo("Stopping…")
         supervisor.stop_all()
+
+
+def _webhook_secret(settings: Settings) -> str:
+    """The carriers' webhook signing secret: configured, or generated once and kept beside the data."""
+    if settings.webhook_signing_secret:
+        return settings.webhook_signing_secret
+    path = settings.data_dir / "webhook_secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def _streamlit_argv(bin_dir: Path, settings: Settings) -> list[str]:
@@ -116,5 +139,6 @@ def _banner(settings: Settings, sign_ins: list, seconds: float) -> None:
         "Demo sign-ins (password kept in .data/demo_sign_ins.txt unless WAYPOINT_DEMO_PASSWORD is set):"
     )
     for sign_in in sign_ins:
-        click.echo(f"  {sign_in.role:<14} {sign_in.username:<12} {sign_in.password}")
+        password = sign_in.password or "(changed by its owner; not shown)"
+        click.echo(f"  {sign_in.role:<14} {sign_in.username:<14} {password}")
     click.echo("Press Ctrl-C to stop everything.")

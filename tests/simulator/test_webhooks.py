@@ -20,6 +20,7 @@ from tests.simulator.webhook_receiver import Receiver, webhook_receiver
 
 SECRET = "whsec-test-1"
 LATER = datetime(2026, 12, 31, tzinfo=UTC)
+KEEP_ALL = timedelta(days=365)  # retention long enough that LATER still sends every seeded row
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,9 @@ def test_due_webhooks_are_posted_signed_as_each_carrier_signs(
     sim_conn: Connection, recorder: Receiver
 ) -> None:
     with httpx.Client(timeout=5) as client:
-        delivered = deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=SECRET)
+        delivered = deliver_due(
+            sim_conn, LATER, recorder.url, client, signing_secret=SECRET, retention=KEEP_ALL
+        )
     assert delivered == len(recorder.received) == 18
     for path, headers, body in recorder.received:
         carrier = path.rsplit("/", 1)[-1]
@@ -91,7 +94,7 @@ def test_oldest_due_first_so_an_out_of_order_scan_arrives_after_the_next_one(
     sim_conn: Connection, recorder: Receiver
 ) -> None:
     with httpx.Client(timeout=5) as client:
-        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=SECRET)
+        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=SECRET, retention=KEEP_ALL)
     codes = [post["activityStatus"]["code"] for post in recorder.carrier_posts("ups")]
     assert codes.index("OT") < codes.index("DP")  # departure scan held back until after out-for-delivery
     assert codes.count("AR") == 2  # the resent copy, with UPS's other wording
@@ -101,7 +104,7 @@ def test_oldest_due_first_so_an_out_of_order_scan_arrives_after_the_next_one(
 
 def test_tracker_events_carry_the_parcels_history_so_far(sim_conn: Connection, recorder: Receiver) -> None:
     with httpx.Client(timeout=5) as client:
-        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=SECRET)
+        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=SECRET, retention=KEEP_ALL)
     events = recorder.carrier_posts("ontrac")
     history = [len(event["result"]["tracking_details"]) for event in events]
     assert history == [1, 2, 3, 4]
@@ -120,7 +123,7 @@ def test_failures_back_off_and_give_up_after_max_attempts(sim_conn: Connection, 
     recorder.status_for["swiftmile"] = 500
     now = LATER
     with httpx.Client(timeout=5) as client:
-        deliver_due(sim_conn, now, recorder.url, client, signing_secret=SECRET)
+        deliver_due(sim_conn, now, recorder.url, client, signing_secret=SECRET, retention=KEEP_ALL)
         rows = [row for row in _outbox(sim_conn) if row.carrier_id == "swiftmile"]
         assert {(row.status, row.attempts, row.due_at) for row in rows} == {
             ("pending", 1, now + BACKOFF_BASE)
@@ -128,7 +131,10 @@ def test_failures_back_off_and_give_up_after_max_attempts(sim_conn: Connection, 
         assert rows[0].last_error.startswith("HTTP 500")
         for _ in range(MAX_ATTEMPTS - 1):
             now += timedelta(hours=2)
-            assert deliver_due(sim_conn, now, recorder.url, client, signing_secret=SECRET) == 0
+            assert (
+                deliver_due(sim_conn, now, recorder.url, client, signing_secret=SECRET, retention=KEEP_ALL)
+                == 0
+            )
     rows = [row for row in _outbox(sim_conn) if row.carrier_id == "swiftmile"]
     assert {(row.status, row.attempts) for row in rows} == {("failed", MAX_ATTEMPTS)}
     assert len(recorder.carrier_posts("swiftmile")) == 4 * MAX_ATTEMPTS
@@ -155,7 +161,7 @@ def test_timeouts_and_refused_connections_count_as_failed_attempts(
 
 def test_unsigned_when_there_is_no_secret(sim_conn: Connection, recorder: Receiver) -> None:
     with httpx.Client(timeout=5) as client:
-        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=None)
+        deliver_due(sim_conn, LATER, recorder.url, client, signing_secret=None, retention=KEEP_ALL)
     headers = [headers for _, headers, _ in recorder.received]
     assert not any(
         {"fdx-signature", "x-hmac-signature", "x-swiftmile-signature", "credential"} & set(h) for h in headers
@@ -165,3 +171,19 @@ def test_unsigned_when_there_is_no_secret(sim_conn: Connection, recorder: Receiv
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(20) == timedelta(hours=1)
+
+
+def test_a_webhook_undelivered_past_the_retention_expires_instead_of_being_sent(
+    sim_conn: Connection, recorder: Receiver
+) -> None:
+    # Seeded history was due long before anyone listened: the receiver learns of it by polling.
+    from simulator.webhooks import WEBHOOK_RETENTION
+
+    last_due = sim_conn.execute(text("SELECT max(due_at) FROM carrier.webhook_outbox")).scalar()
+    with httpx.Client(timeout=5) as client:
+        delivered = deliver_due(
+            sim_conn, last_due + WEBHOOK_RETENTION + timedelta(seconds=1), recorder.url, client
+        )
+
+    assert delivered == 0 and recorder.received == []
+    assert {row.status for row in _outbox(sim_conn)} == {"expired"}

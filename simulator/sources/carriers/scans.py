@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS carrier.webhook_outbox (
     body jsonb NOT NULL,
     due_at timestamptz NOT NULL,
     attempts integer NOT NULL DEFAULT 0,
-    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed', 'expired')),
     last_error text,
     delivered_at timestamptz,
     available_at timestamptz NOT NULL

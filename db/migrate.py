@@ -17,7 +17,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Apply every branch: features add their tables in migrations that branch from the last shared one."""
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -29,6 +30,7 @@ def current_revision(database_url: str) -> str | None:
     engine = make_engine(database_url, pool_size=1)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            heads = MigrationContext.configure(conn).get_current_heads()
+            return ", ".join(sorted(heads)) or None
     finally:
         engine.dispose()

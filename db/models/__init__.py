@@ -5,7 +5,7 @@ from db.models.access import AppRole, AppUser, AuditLog
 from db.models.base import Base
 from db.models.events import Event, EventKey, EventSchema, Quarantine, RawInbox
 from db.models.orders import CustomerOrder, OrderLine, OrderState, Shipment
-from db.models.pipeline_state import SourceCheckpoint, SourceCounter
+from db.models.pipeline_state import SourceBreaker, SourceCheckpoint, SourceCounter
 from db.models.reference import Carrier, Facility, FacilityInventory, ServiceLevel, Sku
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ServiceLevel",
     "Shipment",
     "Sku",
+    "SourceBreaker",
     "SourceCheckpoint",
     "SourceCounter",
 ]

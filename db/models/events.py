@@ -30,8 +30,6 @@ class RawInbox(Base):
         # Workers claim pending payloads in arrival order with FOR UPDATE SKIP LOCKED; the partial
         # index holds only the backlog, so claiming stays cheap however long history grows.
         Index("ix_raw_inbox_pending", "raw_id", postgresql_where=text("status = 'pending'")),
-        # Re-processing history of one source after a mapping fix.
-        Index("ix_raw_inbox_source_received", "source", "received_at"),
     )
 
     raw_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -280,7 +280,6 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("status = 'pending'"),
     )
-    op.create_index("ix_raw_inbox_source_received", "raw_inbox", ["source", "received_at"], unique=False)
     op.create_table(
         "shipment",
         sa.Column("shipment_id", sa.String(), nullable=False),
@@ -407,7 +406,6 @@ def downgrade() -> None:
     op.drop_index("ix_shipment_tracking_number", table_name="shipment")
     op.drop_index("ix_shipment_order_id", table_name="shipment")
     op.drop_table("shipment")
-    op.drop_index("ix_raw_inbox_source_received", table_name="raw_inbox")
     op.drop_index(
         "ix_raw_inbox_pending", table_name="raw_inbox", postgresql_where=sa.text("status = 'pending'")
     )

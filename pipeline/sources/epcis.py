@@ -1,6 +1,6 @@
 """GS1 EPCIS 2.0 documents (`epcis:<sender>`), imported from a file or POSTed by a partner.
 
-A document is validated against our JSON Schema (epcis_vocabulary.py). A problem outside the event list
+A document is validated against our JSON Schema (epcis_validation.py). A problem outside the event list
 rejects the whole document; a problem inside one event rejects that event, naming the field (its path,
 e.g. `epcisBody.eventList[2].eventTimeZoneOffset`) and the rule. Each valid event becomes one canonical
 event:
@@ -22,36 +22,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
 from sqlalchemy import Connection
 
 from pipeline.facility_time import TimestampError, parse_rfc3339
 from pipeline.inbox import Arrival, land, wake_drain
 from pipeline.sources.base import ParseContext, Parsed, Rejection
 from pipeline.sources.carriers.scan_times import EARLIEST_SCAN
-from pipeline.sources.epcis_vocabulary import (
-    EPCIS_CONTEXT,
-    Locations,
-    cbv_word,
-    document_validator,
-    locations,
-    step_table,
-)
+from pipeline.sources.epcis_validation import schema_problems
+from pipeline.sources.epcis_vocabulary import Locations, cbv_word, locations, step_table
 from pipeline.sources.local_time import utc_text
 from pipeline.sources.record_error import RecordError
 from pipeline.taxonomy import Stage, latest_definitions
 
 SENDER = re.compile(r"^[A-Za-z0-9._-]{1,90}$")
-TIME_FIELDS = {"eventTime", "creationDate", "recordTime", "declarationTime"}
-VOCABULARY_RULES = {"bizStep": "cbv_bizstep", "disposition": "cbv_disposition"}
-_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?")
-EVENTS_PATH = ("epcisBody", "eventList")
 
 
 @dataclass(frozen=True)
@@ -87,8 +74,12 @@ class EpcisDocuments:
 
     def _event(self, event: Mapping[str, Any], index: int, extension: str | None) -> dict[str, Any]:
         if "errorDeclaration" in event:
-            raise RecordError("unknown_code", "errorDeclaration", "error_declaration",
-                              "an EPCIS error declaration retracts an earlier event; Waypoint keeps events, a person must act")  # fmt: skip
+            raise RecordError(
+                "unknown_code",
+                "errorDeclaration",
+                "error_declaration",
+                "an EPCIS error declaration retracts an earlier event; Waypoint keeps events, a person must act",
+            )
         place = locations()
         facility = place.facility_at(_location(event, "bizLocation")) or place.facility_at(
             _location(event, "readPoint")
@@ -97,14 +88,22 @@ class EpcisDocuments:
         disposition = cbv_word(event["disposition"], "disposition") if "disposition" in event else None
         entry = step_table().lookup(step, disposition, "facility" if facility else "elsewhere")
         if entry is None:
-            raise RecordError("unknown_code", "bizStep", "epcis_biz_steps",
-                              f"no event type for bizStep {step or '(none)'!r} with disposition {disposition!r}")  # fmt: skip
+            raise RecordError(
+                "unknown_code",
+                "bizStep",
+                "epcis_biz_steps",
+                f"no event type for bizStep {step or '(none)'!r} with disposition {disposition!r}",
+            )
         ours = _ours(event, extension)
         facility = facility or ours.get("facilityId")
         stage = latest_definitions()[entry.event_type].stage
         if stage == Stage.FULFILLMENT and facility is None:
-            raise RecordError("unknown_facility", "bizLocation.id", "epcis_locations",
-                              f"{_location(event, 'bizLocation') or _location(event, 'readPoint')!r} is not one of our facilities")  # fmt: skip
+            raise RecordError(
+                "unknown_facility",
+                "bizLocation.id",
+                "epcis_locations",
+                f"{_location(event, 'bizLocation') or _location(event, 'readPoint')!r} is not one of our facilities",
+            )
         attributes = ours.get("attributes")
         if not isinstance(attributes, dict):
             attributes = {**entry.attributes, **_implied(entry.event_type, stage, step, event)}
@@ -117,84 +116,15 @@ class EpcisDocuments:
             "order_id": _order(event, place),
             "attributes": attributes,
         }
-        optional = {"facility_id": facility, "shipment_id": ours.get("shipmentId"), "carrier": ours.get("carrier"),
-                    "tracking_number": ours.get("trackingNumber"), "flags": ours.get("flags")}  # fmt: skip
+        optional = {
+            "facility_id": facility,
+            "shipment_id": ours.get("shipmentId"),
+            "carrier": ours.get("carrier"),
+            "tracking_number": ours.get("trackingNumber"),
+            "flags": ours.get("flags"),
+        }
         canonical.update({key: value for key, value in optional.items() if value})
         return canonical
-
-
-def schema_problems(document: object) -> tuple[Rejection | None, dict[int, Rejection]]:
-    """(a rejection of the whole document, or one per invalid event by its index), from our schema."""
-    errors = list(document_validator().iter_errors(document))
-    by_event: dict[int, list[ValidationError]] = defaultdict(list)
-    outside = []
-    for error in errors:
-        path = tuple(error.absolute_path)
-        if path[:2] == EVENTS_PATH and len(path) > 2 and isinstance(path[2], int):
-            by_event[path[2]].append(error)
-        else:
-            outside.append(error)
-    if outside:
-        return _rejection(best_match(outside), None), {}
-    events = document["epcisBody"]["eventList"] if by_event else []
-    return None, {
-        index: _rejection(best_match(found), events[index], index) for index, found in by_event.items()
-    }
-
-
-def _rejection(error: ValidationError, record: object, index: int | None = None) -> Rejection:
-    path = _path(error.absolute_path)
-    name = next((str(p) for p in reversed(error.absolute_path) if isinstance(p, str)), "")
-    if error.validator == "required":
-        missing = next(n for n in error.validator_value if n not in error.instance)
-        return Rejection(
-            "missing_field", f"{missing!r} is required", _child(path, missing), "required", record, index
-        )
-    if "propertyNames" in error.schema_path:
-        return Rejection("malformed_payload", f"unknown field {error.instance!r}: extension fields are namespaced",
-                         _child(path, str(error.instance)), "extension_namespace", record, index)  # fmt: skip
-    if error.absolute_path and error.absolute_path[0] == "@context":
-        return Rejection("malformed_payload", f"@context must include the EPCIS 2.0 context ({EPCIS_CONTEXT})",
-                         "@context", "epcis_context", record, index)  # fmt: skip
-    if name in TIME_FIELDS:
-        rule = (
-            "offset_required"
-            if isinstance(error.instance, str) and _NAIVE.fullmatch(error.instance)
-            else "rfc3339"
-        )
-        return Rejection(
-            "invalid_timestamp",
-            f"{error.instance!r} is not a date-time with an offset",
-            path,
-            rule,
-            record,
-            index,
-        )
-    if name == "eventTimeZoneOffset":
-        return Rejection(
-            "invalid_timestamp", f"{error.instance!r} is not ±hh:mm", path, "time_zone_offset", record, index
-        )
-    vocabulary = (
-        "cbv_btt"
-        if name == "type" and "bizTransactionList" in error.absolute_path
-        else VOCABULARY_RULES.get(name)
-    )
-    if vocabulary:
-        return Rejection("unknown_code", f"{error.instance!r} is neither a CBV 2.0 value nor a private URI", path,
-                         vocabulary, record, index)  # fmt: skip
-    rule = "epcis_document" if error.validator in ("const", "anyOf") and not path else str(error.validator)
-    return Rejection("malformed_payload", error.message[:300], path or "document", rule, record, index)
-
-
-def _path(parts) -> str:  # noqa: ANN001 - a jsonschema deque of keys and indexes
-    text = ""
-    for part in parts:
-        text = f"{text}[{part}]" if isinstance(part, int) else (f"{text}.{part}" if text else str(part))
-    return text
-
-
-def _child(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def _extension_prefix(document: Mapping[str, Any]) -> str | None:
@@ -221,16 +151,24 @@ def _location(event: Mapping[str, Any], name: str) -> str | None:
 
 
 def _order(event: Mapping[str, Any], place: Locations) -> str:
-    found = {match.group(0) for item in event.get("bizTransactionList", [])
-             for match in [place.order_pattern.search(str(item.get("bizTransaction", "")))] if match}  # fmt: skip
+    found = {
+        match.group(0)
+        for item in event.get("bizTransactionList", [])
+        for match in [place.order_pattern.search(str(item.get("bizTransaction", "")))]
+        if match
+    }
     if len(found) != 1:
         rule, problem = (
             ("order_reference", "names no order of ours")
             if not found
             else ("one_order", f"names orders {sorted(found)}")
         )
-        raise RecordError("missing_field" if not found else "malformed_payload", "bizTransactionList", rule,
-                          f"the event's bizTransactionList {problem}")  # fmt: skip
+        raise RecordError(
+            "missing_field" if not found else "malformed_payload",
+            "bizTransactionList",
+            rule,
+            f"the event's bizTransactionList {problem}",
+        )
     return found.pop()
 
 
@@ -264,16 +202,6 @@ def _event_id(event: Mapping[str, Any]) -> str:
         return given
     canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def validate_epcis_document(body: bytes) -> list[Rejection]:
-    """Every schema problem of a document (empty when valid), for an API that answers 400 at once."""
-    try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return [Rejection("malformed_payload", f"not JSON: {error}", "document", "json")]
-    whole, per_event = schema_problems(document)
-    return [whole] if whole else [per_event[index] for index in sorted(per_event)]
 
 
 def land_epcis_document(conn: Connection, body: bytes, sender: str) -> int:

@@ -81,9 +81,16 @@ def epcis_event(row: Any) -> dict[str, Any]:
         event["readPoint"] = event["bizLocation"] = {"id": sgln}
     event["bizTransactionList"] = _transactions(row, place.retailer_gln)
     event.update(_what(row["attributes"], place.extension.namespace))
-    ours = {"attributes": row["attributes"], "flags": list(row["flags"] or []) or None, "facilityId": row["facility_id"],
-            "shipmentId": row["shipment_id"], "carrier": row["carrier"], "trackingNumber": row["tracking_number"],
-            "source": row["source"], "eventId": row["event_id"]}  # fmt: skip
+    ours = {
+        "attributes": row["attributes"],
+        "flags": list(row["flags"] or []) or None,
+        "facilityId": row["facility_id"],
+        "shipmentId": row["shipment_id"],
+        "carrier": row["carrier"],
+        "trackingNumber": row["tracking_number"],
+        "source": row["source"],
+        "eventId": row["event_id"],
+    }
     event.update({f"{prefix}:{key}": value for key, value in ours.items() if value is not None})
     return event
 
@@ -100,9 +107,14 @@ def _what(attributes: dict[str, Any], namespace: str) -> dict[str, Any]:
     """The goods: order lines (or one SKU) as a quantityList of SKU classes; otherwise an empty epcList."""
     lines = attributes.get("lines") or ([attributes] if "sku" in attributes else [])
     quantities = [
-        {"epcClass": f"{namespace}sku/{line['sku']}", "quantity": line.get("qty", 0), "uom": line.get("uom", "EA")}
-        for line in lines if isinstance(line, dict) and line.get("sku")
-    ]  # fmt: skip
+        {
+            "epcClass": f"{namespace}sku/{line['sku']}",
+            "quantity": line.get("qty", 0),
+            "uom": line.get("uom", "EA"),
+        }
+        for line in lines
+        if isinstance(line, dict) and line.get("sku")
+    ]
     return {"quantityList": quantities} if quantities else {"epcList": []}
 
 

@@ -73,8 +73,13 @@ class HelpdeskExport:
         elif isinstance(body, dict) and isinstance(body.get("satisfaction_ratings"), list):
             records, build = body["satisfaction_ratings"], self._rating_event
         else:
-            yield Rejection("malformed_payload", "not a ticket-events or satisfaction-ratings page", "payload",
-                            "helpdesk_page", record=body)  # fmt: skip
+            yield Rejection(
+                "malformed_payload",
+                "not a ticket-events or satisfaction-ratings page",
+                "payload",
+                "helpdesk_page",
+                record=body,
+            )
             return
         for index, record in enumerate(records):
             try:
@@ -134,8 +139,12 @@ class HelpdeskExport:
                 "malformed_payload", "satisfaction_rating", "object", "a rating is an object with an id"
             )
         entry = helpdesk_table()[1].lookup(("rating", "any", "satisfaction_rating"))
-        attributes = {**entry.attributes, "score": rating.get("score"), "survey_id": str(rating["id"]),
-                      "comment": rating.get("comment")}  # fmt: skip
+        attributes = {
+            **entry.attributes,
+            "score": rating.get("score"),
+            "survey_id": str(rating["id"]),
+            "comment": rating.get("comment"),
+        }
         return {
             "event_id": f"rating:{rating['id']}",
             "source": self.source,
@@ -176,8 +185,13 @@ def _implied(
     return implied
 
 
-def _facts(event_type: str, audit: Mapping[str, Any], ticket: Mapping[str, Any], fields: Mapping[str, Any],
-           setup: HelpdeskSetup) -> dict[str, Any]:  # fmt: skip
+def _facts(
+    event_type: str,
+    audit: Mapping[str, Any],
+    ticket: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    setup: HelpdeskSetup,
+) -> dict[str, Any]:
     ticket_id = str(ticket.get("id"))
     if event_type == "SUPPORT_TICKET_OPENED":
         return {"ticket_id": ticket_id, "subject": ticket.get("subject")}

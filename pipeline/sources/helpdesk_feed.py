@@ -48,10 +48,18 @@ def _unix(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-TICKET_EVENTS = Export(f"{API}/incremental/ticket_events", "ticket_events", "helpdesk:ticket_events",
-                       lambda item: int(item["timestamp"]))  # fmt: skip
-RATINGS = Export(f"{API}/satisfaction_ratings", "satisfaction_ratings", "helpdesk:satisfaction_ratings",
-                 lambda item: _unix(item["updated_at"]))  # fmt: skip
+TICKET_EVENTS = Export(
+    f"{API}/incremental/ticket_events",
+    "ticket_events",
+    "helpdesk:ticket_events",
+    lambda item: int(item["timestamp"]),
+)
+RATINGS = Export(
+    f"{API}/satisfaction_ratings",
+    "satisfaction_ratings",
+    "helpdesk:satisfaction_ratings",
+    lambda item: _unix(item["updated_at"]),
+)
 TICKETS = Export(f"{API}/incremental/tickets", "tickets", "", lambda item: _unix(item["updated_at"]))
 
 

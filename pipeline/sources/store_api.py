@@ -110,8 +110,12 @@ class StoreToolFeed:
         entry = codes.lookup((name, qualifier)) if isinstance(qualifier, str) else None
         entry = entry or codes.lookup((name, ""))
         if entry is None:
-            raise RecordError("unknown_code", "type", "store_codes",
-                           f"event {name!r} ({qualifier!r}) is not in the store tool's table")  # fmt: skip
+            raise RecordError(
+                "unknown_code",
+                "type",
+                "store_codes",
+                f"event {name!r} ({qualifier!r}) is not in the store tool's table",
+            )
         store_id = event["store_id"]
         zone = context.facility_zones.get(store_id)
         if zone is None:
@@ -125,7 +129,12 @@ class StoreToolFeed:
             local = read_wall_time(event.get("occurred_at"), zone, "occurred_at")
         except TimestampError as error:
             raise RecordError("invalid_timestamp", error.field, error.rule, error.message) from None
-        facts = BUILDERS.get(entry.event_type, _nothing)(event, data, header)
+        if entry.attributes.get("fulfillment") == "ship" and not isinstance(data.get("ship_to"), Mapping):
+            raise RecordError(
+                "missing_field", "data.ship_to", "required", "a ship-from-store order has no ship_to"
+            )
+        build = BUILDERS.get(entry.event_type)
+        facts = build(StoreRecord(event, data, header, entry.attributes)) if build else {}
         attributes = {**entry.attributes, **_operator(entry.event_type, event), **facts}
         canonical: dict[str, Any] = {
             "event_id": event["id"],
@@ -138,8 +147,15 @@ class StoreToolFeed:
             "attributes": _compact(attributes),
         }
         if entry.event_type == "LABEL_PRINTED":
-            canonical.update(_compact({"carrier": attributes["carrier"], "tracking_number": attributes.get("tracking_number"),
-                                       "shipment_id": data.get("shipment_id")}))  # fmt: skip
+            canonical.update(
+                _compact(
+                    {
+                        "carrier": attributes["carrier"],
+                        "tracking_number": attributes.get("tracking_number"),
+                        "shipment_id": data.get("shipment_id"),
+                    }
+                )
+            )
         return canonical
 
 
@@ -153,21 +169,40 @@ def _operator(event_type: str, event: Event) -> dict[str, Any]:
     return {"operator_id": event.get("associate_id")} if "operator_id" in properties else {}
 
 
-def _order_received(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    pickup = data.get("ship_to") is None
-    destination = _pickup_store(event["store_id"], header) if pickup else _ship_to(data["ship_to"], header)
-    customer = data.get("customer") if isinstance(data.get("customer"), Mapping) else {}
-    channel = data.get("channel")
+@dataclass(frozen=True)
+class StoreRecord:
+    """One tool event as the builders see it: the event, its data, the tool's setup, the table's attributes."""
+
+    event: Event
+    data: Mapping[str, Any]
+    header: StoreToolHeader
+    implied: Mapping[str, Any]
+
+
+def _order_received(r: StoreRecord) -> dict[str, Any]:
+    pickup = r.implied.get("fulfillment") == "store_pickup"
+    destination = (
+        _pickup_store(r.event["store_id"], r.header) if pickup else _ship_to(r.data.get("ship_to"), r.header)
+    )
+    customer = r.data.get("customer") if isinstance(r.data.get("customer"), Mapping) else {}
+    lines = [
+        {
+            "line_no": item.get("line"),
+            "sku": item.get("sku"),
+            "qty": item.get("quantity"),
+            "uom": r.header.unit_of_measure,
+        }
+        for item in r.data.get("items") or []
+        if isinstance(item, Mapping)
+    ]
     return {
-        "channel": header.channels.get(str(channel), channel),
-        "promised_delivery_by": data.get("promise_by"),
-        "ship_by": data.get("promise_by"),
+        "channel": r.header.channels.get(str(r.data.get("channel")), r.data.get("channel")),
+        "promised_delivery_by": r.data.get("promise_by"),
+        "ship_by": r.data.get("promise_by"),
         "destination": destination,
         "customer": _compact({"email": customer.get("email"), "phone": customer.get("phone")}) or None,
-        "lines": [_compact({"line_no": item.get("line"), "sku": item.get("sku"), "qty": item.get("quantity"),
-                            "uom": header.unit_of_measure})
-                  for item in data.get("items") or [] if isinstance(item, Mapping)],
-    }  # fmt: skip
+        "lines": [_compact(line) for line in lines],
+    }
 
 
 def _ship_to(ship_to: object, header: StoreToolHeader) -> dict[str, Any]:
@@ -175,10 +210,12 @@ def _ship_to(ship_to: object, header: StoreToolHeader) -> dict[str, Any]:
         raise RecordError("malformed_payload", "data.ship_to", "object", "ship_to is not an address")
     zone = zone_of(ship_to.get("state"), ship_to.get("postal_code"), header.country)
     if zone is None:
-        raise RecordError("missing_field", "data.ship_to", "destination_zone",
-                       f"no time zone is known for {ship_to.get('state')!r} {ship_to.get('postal_code')!r}")  # fmt: skip
-    return _compact({"postal_code": ship_to.get("postal_code"), "country": header.country, "time_zone": zone,
-                     "city": ship_to.get("city"), "state": ship_to.get("state")})  # fmt: skip
+        where = f"{ship_to.get('state')!r} {ship_to.get('postal_code')!r}"
+        raise RecordError(
+            "missing_field", "data.ship_to", "destination_zone", f"no time zone is known for {where}"
+        )
+    address = {"postal_code": ship_to.get("postal_code"), "country": header.country, "time_zone": zone}
+    return _compact({**address, "city": ship_to.get("city"), "state": ship_to.get("state")})
 
 
 def _pickup_store(store_id: str, header: StoreToolHeader) -> dict[str, Any]:
@@ -191,46 +228,42 @@ def _pickup_store(store_id: str, header: StoreToolHeader) -> dict[str, Any]:
     }
 
 
-def _item(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    return {"sku": data.get("sku"), "qty": data.get("quantity"), "line_no": data.get("line")}
+def _item(r: StoreRecord) -> dict[str, Any]:
+    return {"sku": r.data.get("sku"), "qty": r.data.get("quantity"), "line_no": r.data.get("line")}
 
 
-def _short(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    return {"sku": data.get("sku"), "line_no": data.get("line"), "qty": data.get("quantity_picked"),
-            "qty_short": data.get("quantity_short")}  # fmt: skip
+def _short(r: StoreRecord) -> dict[str, Any]:
+    picked, short = r.data.get("quantity_picked"), r.data.get("quantity_short")
+    return {"sku": r.data.get("sku"), "line_no": r.data.get("line"), "qty": picked, "qty_short": short}
 
 
-def _packed(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    ounces = data.get("weight_oz")
+def _packed(r: StoreRecord) -> dict[str, Any]:
+    ounces = r.data.get("weight_oz")
     weight = round(ounces * KG_PER_OZ, 3) if isinstance(ounces, int | float) and ounces > 0 else None
-    return {"carton_id": data.get("package_id"), "weight_kg": weight}
+    return {"carton_id": r.data.get("package_id"), "weight_kg": weight}
 
 
-def _label(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    carrier = header.carriers.get(str(data.get("carrier")))
+def _label(r: StoreRecord) -> dict[str, Any]:
+    carrier = r.header.carriers.get(str(r.data.get("carrier")))
     if carrier is None:
         raise RecordError(
             "unknown_carrier",
             "data.carrier",
             "store_carriers",
-            f"carrier {data.get('carrier')!r} is not known",
+            f"carrier {r.data.get('carrier')!r} is not known",
         )
     return {
         "carrier": carrier,
-        "service_level": data.get("service"),
-        "tracking_number": data.get("tracking_number"),
+        "service_level": r.data.get("service"),
+        "tracking_number": r.data.get("tracking_number"),
     }
 
 
-def _rejected(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    return {"from_facility": event["store_id"], "to_facility": data.get("reassigned_to")}
+def _rejected(r: StoreRecord) -> dict[str, Any]:
+    return {"from_facility": r.event["store_id"], "to_facility": r.data.get("reassigned_to")}
 
 
-def _nothing(event: Event, data: Mapping[str, Any], header: StoreToolHeader) -> dict[str, Any]:
-    return {}
-
-
-BUILDERS: dict[str, Callable[[Event, Mapping[str, Any], StoreToolHeader], dict[str, Any]]] = {
+BUILDERS: dict[str, Callable[[StoreRecord], dict[str, Any]]] = {
     "ORDER_RECEIVED": _order_received,
     "ITEM_PICKED": _item,
     "PICK_SHORT": _short,

@@ -19,7 +19,7 @@ from pipeline.sources.base import ParseContext, Parsed, Rejection
 from pipeline.sources.carriers.scan_zones import zone_of
 from pipeline.sources.local_time import envelope_time, read_wall_time
 from pipeline.sources.record_error import RecordError
-from pipeline.sources.wms_install import WmsInstall, table_path, wms_install
+from pipeline.sources.wms_install import WmsCode, WmsInstall, table_path, wms_install
 
 Row = Mapping[str, Any]
 QUALIFIER_COLUMN = {"ORDER_ON_HOLD": "ref_1", "ORDER_CANCELLED": "ref_1", "RETURN_RECEIVED": "ref_2"}
@@ -61,39 +61,21 @@ class WmsChangeLog:
         return set()
 
     def _event(self, row: object, install: WmsInstall, zone: str | None) -> dict[str, Any]:
-        if not isinstance(row, Mapping):
-            raise RecordError("malformed_payload", "row", "object", "a change-log row is a JSON object")
-        seq = row.get("seq")
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise RecordError(
-                "missing_field", "seq", "required", "every change-log row has a non-negative integer seq"
-            )
-        order_no = _text(row, "order_no")
-        if order_no is None:
-            raise RecordError("missing_field", "order_no", "required", "the row names no order")
-        if row.get("whse") != install.header.whse:
-            raise RecordError("unknown_facility", "whse", "whse_of_source",
-                           f"warehouse {row.get('whse')!r} is not {install.header.whse!r} ({self.facility_id})")  # fmt: skip
-        code = row.get("txn_code")
-        qualifier_column = None
-        entry, listed = install.meaning(str(code), None)
-        if entry is not None and entry.event_type in QUALIFIER_COLUMN:
-            qualifier_column = QUALIFIER_COLUMN[entry.event_type]
-            entry, listed = install.meaning(str(code), row.get(qualifier_column))
-        if entry is None:
-            raise RecordError("unknown_code", "txn_code", "wms_code_table",
-                           f"transaction code {code!r} is not in {self.facility_id}'s code table")  # fmt: skip
+        seq, order_no = _identity(row, install, self.facility_id)
+        entry, note = _meaning(row, install, self.facility_id)
         if zone is None:
             raise RecordError(
-                "unknown_facility", "facility_id", "unknown_facility", f"{self.facility_id} has no known zone"
+                "unknown_facility", "facility_id", "unknown_facility", f"{self.facility_id} has no zone"
             )
         try:
             local = read_wall_time(row.get("txn_ts"), zone, "txn_ts")
         except TimestampError as error:
             raise RecordError("invalid_timestamp", error.field, error.rule, error.message) from None
-        attributes = {**entry.attributes, **BUILDERS.get(entry.event_type, _operator)(row, install)}
-        if qualifier_column and not listed and row.get(qualifier_column) and "reason" in entry.attributes:
-            attributes["note"] = f"WMS {qualifier_column} {row[qualifier_column]}"
+        attributes = {
+            **entry.attributes,
+            **BUILDERS.get(entry.event_type, _operator)(row, install),
+            "note": note,
+        }
         event: dict[str, Any] = {
             "event_id": str(seq),
             "source": self.source,
@@ -107,6 +89,41 @@ class WmsChangeLog:
         if entry.event_type == "LABEL_PRINTED":
             event.update(_label_envelope(row, attributes))
         return event
+
+
+def _identity(row: object, install: WmsInstall, facility_id: str) -> tuple[int, str]:
+    """The row's seq and order, after checking it is a row of this DC's change log."""
+    if not isinstance(row, Mapping):
+        raise RecordError("malformed_payload", "row", "object", "a change-log row is a JSON object")
+    seq = row.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise RecordError(
+            "missing_field", "seq", "required", "every change-log row has a non-negative integer seq"
+        )
+    order_no = _text(row, "order_no")
+    if order_no is None:
+        raise RecordError("missing_field", "order_no", "required", "the row names no order")
+    if row.get("whse") != install.header.whse:
+        message = f"warehouse {row.get('whse')!r} is not {install.header.whse!r} ({facility_id})"
+        raise RecordError("unknown_facility", "whse", "whse_of_source", message)
+    return seq, order_no
+
+
+def _meaning(row: Row, install: WmsInstall, facility_id: str) -> tuple[WmsCode, str | None]:
+    """The code-table entry of the row (refined by its qualifier column), and a note when the qualifier
+    was not listed and the entry's reason is the fallback."""
+    code = str(row.get("txn_code"))
+    entry, _ = install.meaning(code, None)
+    if entry is None:
+        message = f"transaction code {row.get('txn_code')!r} is not in {facility_id}'s code table"
+        raise RecordError("unknown_code", "txn_code", "wms_code_table", message)
+    column = QUALIFIER_COLUMN.get(entry.event_type)
+    if column is None:
+        return entry, None
+    refined, listed = install.meaning(code, row.get(column))
+    if not listed and row.get(column) and "reason" in refined.attributes:
+        return refined, f"WMS {column} {row[column]}"
+    return refined, None
 
 
 def _text(row: Row, column: str) -> str | None:
@@ -141,8 +158,12 @@ def _order_received(row: Row, install: WmsInstall) -> dict[str, Any]:
     contact = details.get("contact") if isinstance(details.get("contact"), dict) else {}
     zone = zone_of(ship_to.get("state"), ship_to.get("zip"), ship_to.get("country"))
     if zone is None:
-        raise RecordError("missing_field", "details.ship_to", "destination_zone",
-                       f"no time zone is known for the destination {ship_to.get('state')!r} {ship_to.get('zip')!r}")  # fmt: skip
+        raise RecordError(
+            "missing_field",
+            "details.ship_to",
+            "destination_zone",
+            f"no time zone is known for the destination {ship_to.get('state')!r} {ship_to.get('zip')!r}",
+        )
     channel = details.get("order_channel")
     value = details.get("order_value")
     return {
@@ -150,16 +171,32 @@ def _order_received(row: Row, install: WmsInstall) -> dict[str, Any]:
         "fulfillment": install.header.fulfillment,
         "promised_delivery_by": details.get("promise_by"),
         "ship_by": details.get("must_ship_by"),
-        "destination": _compact({"postal_code": ship_to.get("zip"), "country": ship_to.get("country"),
-                                 "time_zone": zone, "city": ship_to.get("city"), "state": ship_to.get("state")}),
+        "destination": _compact(
+            {
+                "postal_code": ship_to.get("zip"),
+                "country": ship_to.get("country"),
+                "time_zone": zone,
+                "city": ship_to.get("city"),
+                "state": ship_to.get("state"),
+            }
+        ),
         "customer": _compact({"email": contact.get("email"), "phone": contact.get("phone")}) or None,
         "lines": [
-            _compact({"line_no": line.get("ln"), "sku": line.get("item"), "qty": line.get("qty"), "uom": line.get("uom")})
-            for line in details.get("lines") or [] if isinstance(line, dict)
+            _compact(
+                {
+                    "line_no": line.get("ln"),
+                    "sku": line.get("item"),
+                    "qty": line.get("qty"),
+                    "uom": line.get("uom"),
+                }
+            )
+            for line in details.get("lines") or []
+            if isinstance(line, dict)
         ],
         "order_value": {"amount": value, "currency": install.header.currency}
-        if isinstance(value, int | float) and not isinstance(value, bool) else None,
-    }  # fmt: skip
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else None,
+    }
 
 
 def _line(row: Row, install: WmsInstall) -> dict[str, Any]:
@@ -177,18 +214,30 @@ def _pick_short(row: Row, install: WmsInstall) -> dict[str, Any]:
 
 def _pack_completed(row: Row, install: WmsInstall) -> dict[str, Any]:
     details = _details(row)
-    return {**_operator(row, install), "carton_id": _text(row, "carton_id"),
-            "weight_kg": install.weight_kg(details.get("weight"), details.get("uom"))}  # fmt: skip
+    return {
+        **_operator(row, install),
+        "carton_id": _text(row, "carton_id"),
+        "weight_kg": install.weight_kg(details.get("weight"), details.get("uom")),
+    }
 
 
 def _label_printed(row: Row, install: WmsInstall) -> dict[str, Any]:
     code = _text(row, "ref_1")
     carrier = install.header.carriers.get(code or "")
     if carrier is None:
-        raise RecordError("unknown_carrier", "ref_1", "wms_carrier_codes",
-                       f"carrier code {code!r} is not in {install.header.facility_id}'s carrier table")  # fmt: skip
-    return {"carrier": carrier, "service_level": _text(row, "ref_2"), "tracking_number": _text(row, "ref_3"),
-            "weight_kg": install.weight_kg(_details(row).get("weight")), **_operator(row, install)}  # fmt: skip
+        raise RecordError(
+            "unknown_carrier",
+            "ref_1",
+            "wms_carrier_codes",
+            f"carrier code {code!r} is not in {install.header.facility_id}'s carrier table",
+        )
+    return {
+        "carrier": carrier,
+        "service_level": _text(row, "ref_2"),
+        "tracking_number": _text(row, "ref_3"),
+        "weight_kg": install.weight_kg(_details(row).get("weight")),
+        **_operator(row, install),
+    }
 
 
 def _label_envelope(row: Row, attributes: Mapping[str, Any]) -> dict[str, Any]:

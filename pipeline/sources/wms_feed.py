@@ -28,14 +28,28 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 
 from pipeline.checkpoints import read_position, write_position
-from pipeline.inbox import Arrival, land
+from pipeline.inbox import Arrival, land, wake_drain
 from pipeline.settings import Settings
 from simulator.databases import wms_database_url
 
 log = structlog.get_logger(__name__)
 
-CHANGE_LOG_COLUMNS = ("seq", "txn_code", "txn_ts", "whse", "order_no", "line_no", "sku", "qty", "user_id",
-                      "carton_id", "ref_1", "ref_2", "ref_3", "details")  # fmt: skip
+CHANGE_LOG_COLUMNS = (
+    "seq",
+    "txn_code",
+    "txn_ts",
+    "whse",
+    "order_no",
+    "line_no",
+    "sku",
+    "qty",
+    "user_id",
+    "carton_id",
+    "ref_1",
+    "ref_2",
+    "ref_3",
+    "details",
+)
 _SELECT = (
     "SELECT seq, txn_code, txn_ts, whse, order_no, line_no, sku, qty, user_id, carton_id, ref_1, ref_2, ref_3, details"
     " FROM wms.change_log"
@@ -128,11 +142,17 @@ def _land_next_page(
     before = WmsPosition.loads(read_position(conn, source, lock=True))
     position = before.expired(now, gap_ttl)
     with wms_engine.connect() as wms:
-        rows = [dict(r._mapping) for r in wms.execute(_PAGE, {"high": position.high, "gaps": sorted(position.gaps), "limit": page_size})]  # fmt: skip
+        rows = [
+            dict(r._mapping)
+            for r in wms.execute(
+                _PAGE, {"high": position.high, "gaps": sorted(position.gaps), "limit": page_size}
+            )
+        ]
     if rows:
         seqs = [row["seq"] for row in rows]
         headers = {"first_seq": seqs[0], "last_seq": seqs[-1], "rows": len(rows)}
         land(conn, Arrival(source, change_log_bytes(rows), headers=headers))
+        wake_drain(conn, source)
     after = position.after([row["seq"] for row in rows], now)
     if after != before:
         write_position(conn, source, after.dumps())
@@ -148,8 +168,11 @@ def fetch_wms_order(wms_engine: Engine, order_no: str) -> bytes:
 
 def change_log_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
     """Rows as the JSON array the adapter reads: `txn_ts` as the WMS wrote it, `details` as an object."""
-    return json.dumps([{name: row.get(name) for name in CHANGE_LOG_COLUMNS} for row in rows],
-                      default=_wall_text, separators=(",", ":")).encode()  # fmt: skip
+    return json.dumps(
+        [{name: row.get(name) for name in CHANGE_LOG_COLUMNS} for row in rows],
+        default=_wall_text,
+        separators=(",", ":"),
+    ).encode()
 
 
 def _wall_text(value: object) -> str:

@@ -66,7 +66,12 @@ def test_a_failed_trial_reopens_for_another_cool_down_and_a_good_one_closes(conn
     record_success(conn, "stores")
 
     status = breaker_status(conn, "stores")
-    assert (status.state, status.failures, status.opened_at, status.trial_at) == (BreakerState.CLOSED, 0, None, None)
+    assert (status.state, status.failures, status.opened_at, status.trial_at) == (
+        BreakerState.CLOSED,
+        0,
+        None,
+        None,
+    )
 
 
 def test_a_trial_whose_worker_died_is_given_up_after_a_cool_down(conn: Connection) -> None:

@@ -14,7 +14,8 @@ from pipeline.canonical import validate_event
 from pipeline.drain import drain_batch
 from pipeline.quarantine import open_records
 from pipeline.sources.base import ParseContext, Rejection
-from pipeline.sources.epcis import adapter, land_epcis_document, validate_epcis_document
+from pipeline.sources.epcis import adapter, land_epcis_document
+from pipeline.sources.epcis_validation import validate_epcis_document
 from pipeline.sources.epcis_vocabulary import cbv_words, gln_of, locations, step_table
 from pipeline.taxonomy import latest_definitions
 from tests.canonical_factory import REGISTRY, ZONES
@@ -57,7 +58,10 @@ def test_a_partners_document_becomes_events_at_our_facilities() -> None:
         ("RETURN_RECEIVED", "DC-RNO", "SO-00012345"),
     ]
     assert parsed[0]["event_id"] == "urn:uuid:7b1a9f6e-0c4e-4b5e-9d1e-5f0c1a2b3c01"
-    assert parsed[2]["event_id"].startswith("sha256:") and parsed[2]["event_id"] == parse(FIXTURE.read_bytes())[2]["event_id"]
+    assert (
+        parsed[2]["event_id"].startswith("sha256:")
+        and parsed[2]["event_id"] == parse(FIXTURE.read_bytes())[2]["event_id"]
+    )
     assert parsed[3]["attributes"] == {"condition": "damaged", "rma_id": "RMA-00012345"}
     for item in parsed:
         validate_event(item, REGISTRY, ZONES)
@@ -67,7 +71,9 @@ def test_event_time_is_the_instant_and_the_reported_offset_is_kept_as_local_time
     pick, pack = parse(FIXTURE.read_bytes())[:2]
 
     assert (pick["occurred_at"], pick["utc_offset"]) == ("2026-11-01T08:30:10Z", "-07:00")
-    stored = validate_event(pack, REGISTRY, ZONES)  # 09:43:40Z reported at -08:00: the second 01:43 of the fold
+    stored = validate_event(
+        pack, REGISTRY, ZONES
+    )  # 09:43:40Z reported at -08:00: the second 01:43 of the fold
     assert (stored.local_time, stored.utc_offset_minutes, stored.time_zone) == (
         datetime(2026, 11, 1, 1, 43, 40), -480, "America/Los_Angeles")  # fmt: skip
 
@@ -133,7 +139,9 @@ def test_a_private_business_step_in_the_table_maps_and_one_not_in_it_is_an_unkno
          "unknown_code", "errorDeclaration", "error_declaration"),
     ],
 )  # fmt: skip
-def test_an_invalid_event_is_rejected_naming_the_field_and_the_rule(change: dict, reason: str, field: str, rule: str) -> None:
+def test_an_invalid_event_is_rejected_naming_the_field_and_the_rule(
+    change: dict, reason: str, field: str, rule: str
+) -> None:
     raw = {key: value for key, value in {**event(), **change}.items() if value is not None}
     good = event(eventID="urn:uuid:00000000-0000-0000-0000-000000000001")
 
@@ -151,12 +159,19 @@ def test_an_invalid_event_is_rejected_naming_the_field_and_the_rule(change: dict
     [
         ({"schemaVersion": "1.2"}, "malformed_payload", "schemaVersion", "const"),
         ({"type": "EPCISQueryDocument"}, "malformed_payload", "type", "const"),
-        ({"@context": "https://example.com/context.jsonld"}, "malformed_payload", "@context", "epcis_context"),
+        (
+            {"@context": "https://example.com/context.jsonld"},
+            "malformed_payload",
+            "@context",
+            "epcis_context",
+        ),
         ({"creationDate": "2026-11-02 09:00"}, "invalid_timestamp", "creationDate", "rfc3339"),
         ({"epcisBody": {}}, "missing_field", "epcisBody.eventList", "required"),
     ],
 )
-def test_a_document_that_is_not_epcis_2_is_rejected_whole(change: dict, reason: str, field: str, rule: str) -> None:
+def test_a_document_that_is_not_epcis_2_is_rejected_whole(
+    change: dict, reason: str, field: str, rule: str
+) -> None:
     (rejection,) = parse(document(event(), **change))
 
     assert (rejection.reason_code, rejection.field, rejection.rule) == (reason, field, rule)
@@ -169,7 +184,11 @@ def test_a_document_without_schema_version_or_context_names_what_is_missing() ->
 
     (rejection,) = parse(raw)
 
-    assert (rejection.reason_code, rejection.field, rejection.rule) == ("missing_field", "schemaVersion", "required")
+    assert (rejection.reason_code, rejection.field, rejection.rule) == (
+        "missing_field",
+        "schemaVersion",
+        "required",
+    )
     assert parse(b"{not json")[0].rule == "json"
 
 
@@ -186,10 +205,16 @@ def test_waypoint_extension_fields_count_only_when_the_context_binds_the_prefix(
 def test_every_entry_of_the_step_table_gives_a_valid_event() -> None:
     for entry in step_table().codes:
         disposition = {} if entry.disposition == "*" else {"disposition": entry.disposition}
-        where = {"bizLocation": {"id": "urn:epc:id:sgln:0614141.00777.0"}} if entry.where == "elsewhere" else {}
+        where = (
+            {"bizLocation": {"id": "urn:epc:id:sgln:0614141.00777.0"}} if entry.where == "elsewhere" else {}
+        )
         schema = latest_definitions()[entry.event_type].attributes_schema
         attributes = {**copy.deepcopy(schema["examples"][0]), **entry.attributes}
-        extension = {"wp:attributes": attributes, "wp:carrier": "ups", "wp:trackingNumber": "1Z999AA10000000001"}
+        extension = {
+            "wp:attributes": attributes,
+            "wp:carrier": "ups",
+            "wp:trackingNumber": "1Z999AA10000000001",
+        }
         doc = document(event(bizStep=entry.biz_step, **disposition, **where, **extension),
                        **{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
                                        {"wp": "https://waypoint.example/epcis/"}]})  # fmt: skip
@@ -220,7 +245,9 @@ def test_the_tables_use_cbv_2_words_and_our_facilities_resolve_by_sgln_or_digita
 
 def test_validation_for_an_api_lists_every_problem_and_nothing_for_a_valid_document() -> None:
     assert validate_epcis_document(FIXTURE.read_bytes()) == []
-    problems = validate_epcis_document(json.dumps(document(event(bizStep="shiping"), event(eventTimeZoneOffset="7"))).encode())
+    problems = validate_epcis_document(
+        json.dumps(document(event(bizStep="shiping"), event(eventTimeZoneOffset="7"))).encode()
+    )
     assert [(p.rule, p.record_index) for p in problems] == [("cbv_bizstep", 0), ("time_zone_offset", 1)]
 
 
@@ -234,11 +261,17 @@ def test_a_posted_document_is_landed_as_received_and_drained(conn: Connection) -
 
     report = drain_batch(conn, REGISTRY, ZONES)
 
-    stored = conn.execute(text("SELECT payload, source FROM raw_inbox WHERE raw_id = :id"), {"id": raw_id}).one()
+    stored = conn.execute(
+        text("SELECT payload, source FROM raw_inbox WHERE raw_id = :id"), {"id": raw_id}
+    ).one()
     assert (bytes(stored.payload), stored.source) == (body, "epcis:acme-3pl")
     assert (report.loaded, report.quarantined) == (4, 1)
     (problem,) = open_records(conn, source="epcis:acme-3pl")
     assert (problem.reason_code, problem.field, problem.rule) == (
         "missing_field", "epcisBody.eventList[0].eventTimeZoneOffset", "required")  # fmt: skip
-    local = conn.execute(text("SELECT local_time, utc_offset_minutes FROM event WHERE event_type = 'PACK_COMPLETED' AND source = 'epcis:acme-3pl'")).one()
+    local = conn.execute(
+        text(
+            "SELECT local_time, utc_offset_minutes FROM event WHERE event_type = 'PACK_COMPLETED' AND source = 'epcis:acme-3pl'"
+        )
+    ).one()
     assert tuple(local) == (datetime(2026, 11, 1, 1, 43, 40), -480)

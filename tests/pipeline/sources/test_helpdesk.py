@@ -90,7 +90,9 @@ def test_a_phone_ticket_is_opened_by_phone() -> None:
 
 def test_an_audit_that_changes_no_status_is_ticket_activity_not_an_event() -> None:
     page = audits_page()
-    page["ticket_events"][1]["child_events"] = [{"id": 1, "event_type": "Comment", "body": "Thanks!", "public": True}]
+    page["ticket_events"][1]["child_events"] = [
+        {"id": 1, "event_type": "Comment", "body": "Thanks!", "public": True}
+    ]
 
     assert [e["event_id"] for e in parse(page)] == ["audit:1", "audit:3", "audit:4"]
 
@@ -120,7 +122,9 @@ def _broken(change) -> dict:
 def test_an_audit_that_cannot_be_mapped_is_rejected_with_the_record(page, index, reason, field, rule) -> None:
     rejections = [item for item in parse(page) if isinstance(item, Rejection)]
 
-    assert [(r.reason_code, r.field, r.rule, r.record_index) for r in rejections][:1] == [(reason, field, rule, index)]
+    assert [(r.reason_code, r.field, r.rule, r.record_index) for r in rejections][:1] == [
+        (reason, field, rule, index)
+    ]
     assert rejections[0].record == page["ticket_events"][index]
 
 
@@ -130,7 +134,11 @@ def test_a_rating_without_an_order_is_rejected() -> None:
 
     (rejection,) = parse(ratings)
 
-    assert (rejection.reason_code, rejection.field, rejection.rule) == ("missing_field", "external_id", "order_reference")
+    assert (rejection.reason_code, rejection.field, rejection.rule) == (
+        "missing_field",
+        "external_id",
+        "order_reference",
+    )
 
 
 @pytest.mark.parametrize("payload", [b"not json", b'{"error": "RecordNotFound"}', b"[]"])
@@ -149,5 +157,7 @@ def test_exports_repeated_at_their_boundary_load_each_event_once(conn: Connectio
 
     assert (report.events, report.loaded, report.duplicates, report.quarantined) == (9, 5, 4, 0)
     assert open_records(conn, source="helpdesk") == []
-    types = conn.execute(text("SELECT event_type FROM event WHERE order_id = 'SO-00012345' ORDER BY occurred_at")).scalars()
+    types = conn.execute(
+        text("SELECT event_type FROM event WHERE order_id = 'SO-00012345' ORDER BY occurred_at")
+    ).scalars()
     assert list(types) == ["RETURN_REQUESTED", "REFUND_ISSUED"]

@@ -41,7 +41,10 @@ def poll(engine: Engine, client: httpx.Client, **options) -> int:
 
 def landed(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        return [json.loads(bytes(p)) for p in conn.execute(text("SELECT payload FROM raw_inbox ORDER BY raw_id")).scalars()]
+        return [
+            json.loads(bytes(p))
+            for p in conn.execute(text("SELECT payload FROM raw_inbox ORDER BY raw_id")).scalars()
+        ]
 
 
 def test_audits_with_their_tickets_and_ratings_are_landed_once_and_drain_into_events(
@@ -59,7 +62,9 @@ def test_audits_with_their_tickets_and_ratings_are_landed_once_and_drain_into_ev
         checkpoint = ExportPosition.loads(read_position(conn, "helpdesk:ticket_events"))
         assert (checkpoint.start_time, checkpoint.seen) == (1794512700, frozenset({4}))
         report = drain_batch(conn, REGISTRY, ZONES)
-        types = conn.execute(text("SELECT event_type, count(*) FROM event WHERE source = 'helpdesk' GROUP BY 1")).all()
+        types = conn.execute(
+            text("SELECT event_type, count(*) FROM event WHERE source = 'helpdesk' GROUP BY 1")
+        ).all()
     assert (report.loaded, report.quarantined) == (5, 0)
     assert dict(types) == {"SUPPORT_TICKET_OPENED": 1, "CUSTOMER_REPORTED_ISSUE": 1, "RETURN_REQUESTED": 1,
                            "REFUND_ISSUED": 1, "SURVEY_RESPONDED": 1}  # fmt: skip
@@ -83,5 +88,7 @@ def test_export_positions_remember_the_ids_at_their_boundary_second() -> None:
     start = ExportPosition(100, frozenset({7}))
 
     assert start.after([{"id": 8, "t": 100}], 100, time_of) == ExportPosition(100, frozenset({7, 8}))
-    assert start.after([{"id": 8, "t": 100}, {"id": 9, "t": 105}], 105, time_of) == ExportPosition(105, frozenset({9}))
+    assert start.after([{"id": 8, "t": 100}, {"id": 9, "t": 105}], 105, time_of) == ExportPosition(
+        105, frozenset({9})
+    )
     assert ExportPosition.loads(start.dumps()) == start

@@ -49,7 +49,12 @@ def test_a_feed_page_becomes_events_with_the_tools_ids_and_cursors() -> None:
 
     assert not [item for item in parsed if isinstance(item, Rejection)]
     assert [item["sequence"] for item in parsed] == list(range(1, 12))
-    assert [item["event_type"] for item in parsed][:4] == ["ORDER_RECEIVED", "ORDER_RECEIVED", "ORDER_ALLOCATED", "ORDER_REALLOCATED"]
+    assert [item["event_type"] for item in parsed][:4] == [
+        "ORDER_RECEIVED",
+        "ORDER_RECEIVED",
+        "ORDER_ALLOCATED",
+        "ORDER_REALLOCATED",
+    ]
     for item in parsed:
         validate_event(item, REGISTRY, ZONES)
 
@@ -74,7 +79,12 @@ def test_a_ship_from_store_order_ships_to_the_customer_and_a_pickup_order_to_the
     assert ship["customer"] == {"email": "so-00012347@example.com", "phone": "+14155550142"}
     assert ship["lines"] == [{"line_no": 1, "sku": "WP-100001", "qty": 1, "uom": "EA"}]
     assert pickup["fulfillment"] == "store_pickup"
-    assert pickup["destination"] == {"postal_code": "10001", "country": "US", "time_zone": "America/New_York", "state": "NY"}
+    assert pickup["destination"] == {
+        "postal_code": "10001",
+        "country": "US",
+        "time_zone": "America/New_York",
+        "state": "NY",
+    }
     # The tool sends no ship-by: the promise stands in for it (documented in store_api.py).
     assert ship["ship_by"] == ship["promised_delivery_by"] == "2026-11-04T07:59:59Z"
 
@@ -83,11 +93,23 @@ def test_label_pack_and_rejection_carry_their_facts() -> None:
     events = by_id(parse(body("events_page")))
 
     label = events["se_2539252509635185270"]
-    assert label["attributes"] == {"carrier": "usps", "service_level": "PRIORITY_MAIL", "tracking_number": "9405511899223197428490"}
-    assert (label["shipment_id"], label["carrier"], label["tracking_number"]) == ("SO-00012347-1", "usps", "9405511899223197428490")
+    assert label["attributes"] == {
+        "carrier": "usps",
+        "service_level": "PRIORITY_MAIL",
+        "tracking_number": "9405511899223197428490",
+    }
+    assert (label["shipment_id"], label["carrier"], label["tracking_number"]) == (
+        "SO-00012347-1",
+        "usps",
+        "9405511899223197428490",
+    )
     assert events["se_3403645003687505597"]["attributes"] == {"operator_id": "ST022-A07", "carton_id": "PKG-ST022-88120",
                                                              "weight_kg": 0.349}  # fmt: skip  # 12.3 oz
-    assert events["se_5651771880332982278"]["attributes"] == {"reason": "no_stock", "from_facility": "ST-001", "to_facility": "ST-002"}
+    assert events["se_5651771880332982278"]["attributes"] == {
+        "reason": "no_stock",
+        "from_facility": "ST-001",
+        "to_facility": "ST-002",
+    }
 
 
 def test_one_orders_events_parse_like_the_feed() -> None:
@@ -143,11 +165,14 @@ def test_each_event_names_payload_maps_to_valid_attributes(name: str, data: dict
         (event("pick.started", order_ref=""), "missing_field", "order_ref", "required"),
         (event("label.created", {"carrier": "pony_express", "service": "X", "tracking_number": "PX1234"}),
          "unknown_carrier", "data.carrier", "store_carriers"),
+        (event("order.created", {"fulfillment_type": "SHIP_FROM_STORE"}), "missing_field", "data.ship_to", "required"),
         (event("order.created", {"fulfillment_type": "SHIP_FROM_STORE", "ship_to": {"state": "ZZ", "postal_code": "00000"}}),
          "missing_field", "data.ship_to", "destination_zone"),
     ],
 )  # fmt: skip
-def test_an_event_that_cannot_be_mapped_is_rejected_with_the_record(raw: dict, reason: str, field: str, rule: str) -> None:
+def test_an_event_that_cannot_be_mapped_is_rejected_with_the_record(
+    raw: dict, reason: str, field: str, rule: str
+) -> None:
     (rejection,) = parse(page(raw))
 
     assert (rejection.reason_code, rejection.field, rejection.rule) == (reason, field, rule)
@@ -181,9 +206,15 @@ def test_feed_and_order_answers_land_and_drain_once(conn: Connection) -> None:
 
     assert (report.payloads, report.events, report.loaded, report.quarantined) == (3, 15, 11, 1)
     assert [r.reason_code for r in open_records(conn, source="stores")] == ["unknown_facility"]
-    pickup = conn.execute(text("SELECT fulfillment, facility_id, picked_up_at FROM order_state WHERE order_id = 'SO-00012348'")).one()
+    pickup = conn.execute(
+        text("SELECT fulfillment, facility_id, picked_up_at FROM order_state WHERE order_id = 'SO-00012348'")
+    ).one()
     assert pickup.fulfillment == "store_pickup" and pickup.picked_up_at is not None
-    shipped = conn.execute(text("SELECT destination_time_zone FROM customer_order WHERE order_id = 'SO-00012347'")).scalar()
+    shipped = conn.execute(
+        text("SELECT destination_time_zone FROM customer_order WHERE order_id = 'SO-00012347'")
+    ).scalar()
     assert shipped == "America/Phoenix"
-    label = conn.execute(text("SELECT carrier_id, facility_id FROM shipment WHERE tracking_number = '9405511899223197428490'")).one()
+    label = conn.execute(
+        text("SELECT carrier_id, facility_id FROM shipment WHERE tracking_number = '9405511899223197428490'")
+    ).one()
     assert tuple(label) == ("usps", "ST-022")

@@ -40,11 +40,15 @@ def control(api: str) -> Iterator[httpx.Client]:
 
 
 def settings_for(api: str, **overrides) -> Settings:
-    return Settings(store_api_base_url=api, sim_store_api_token=TOKEN, source_http_timeout_seconds=0.5, **overrides)
+    return Settings(
+        store_api_base_url=api, sim_store_api_token=TOKEN, source_http_timeout_seconds=0.5, **overrides
+    )
 
 
 def arm(control: httpx.Client, mode: str, count: int, **extra) -> None:
-    response = control.post("/_sim/faults", json={"path_prefix": EVENTS, "mode": mode, "count": count, **extra})
+    response = control.post(
+        "/_sim/faults", json={"path_prefix": EVENTS, "mode": mode, "count": count, **extra}
+    )
     assert response.status_code == 201
 
 
@@ -54,7 +58,9 @@ def remaining(control: httpx.Client) -> list[int]:
 
 def landed_cursors(engine: Engine) -> list[int]:
     with engine.connect() as conn:
-        bodies = conn.execute(text("SELECT payload FROM raw_inbox WHERE source = 'stores' ORDER BY raw_id")).scalars()
+        bodies = conn.execute(
+            text("SELECT payload FROM raw_inbox WHERE source = 'stores' ORDER BY raw_id")
+        ).scalars()
         return [event["cursor"] for body in bodies for event in json.loads(bytes(body))["events"]]
 
 
@@ -70,7 +76,9 @@ def test_failures_are_retried_then_trip_the_breaker_which_recovers_and_the_backl
     with store_api_client(settings) as client:
 
         def poll(**options) -> int:
-            return poll_stores(fresh_engine, settings, client, limit=2, retry=FAST_RETRY, breaker=BREAKER, **options)
+            return poll_stores(
+                fresh_engine, settings, client, limit=2, retry=FAST_RETRY, breaker=BREAKER, **options
+            )
 
         # A timeout and a 500 are retried: the page still arrives.
         arm(control, "timeout", 1, delay_seconds=2)
@@ -105,7 +113,9 @@ def test_failures_are_retried_then_trip_the_breaker_which_recovers_and_the_backl
     assert (report.events, report.loaded, report.quarantined) == (11, 11, 0)
 
 
-def test_a_rate_limited_answer_waits_for_retry_after(api: str, control: httpx.Client, fresh_engine: Engine) -> None:
+def test_a_rate_limited_answer_waits_for_retry_after(
+    api: str, control: httpx.Client, fresh_engine: Engine
+) -> None:
     settings = settings_for(api)
     arm(control, "rate_limit", 1)
     started = time.monotonic()
@@ -123,7 +133,9 @@ def test_pages_are_landed_byte_for_byte_as_the_tool_sent_them(api: str, fresh_en
         expected = client.get(EVENTS, params={"cursor": 5, "limit": 5}).content
 
     with fresh_engine.connect() as conn:
-        bodies = [bytes(b) for b in conn.execute(text("SELECT payload FROM raw_inbox ORDER BY raw_id")).scalars()]
+        bodies = [
+            bytes(b) for b in conn.execute(text("SELECT payload FROM raw_inbox ORDER BY raw_id")).scalars()
+        ]
     assert len(bodies) == 3 and bodies[1] == expected
 
 
@@ -136,7 +148,9 @@ def test_a_poll_with_nothing_new_lands_nothing(api: str, fresh_engine: Engine) -
     assert landed_cursors(fresh_engine) == list(range(1, 12))
 
 
-def test_a_wrong_token_is_refused_without_retries_and_counts_as_a_failure(api: str, fresh_engine: Engine) -> None:
+def test_a_wrong_token_is_refused_without_retries_and_counts_as_a_failure(
+    api: str, fresh_engine: Engine
+) -> None:
     settings = Settings(store_api_base_url=api, sim_store_api_token="wrong", source_http_timeout_seconds=0.5)
     with store_api_client(settings) as client, pytest.raises(SourceUnavailableError, match="HTTP 401"):
         poll_stores(fresh_engine, settings, client, retry=FAST_RETRY, breaker=BREAKER)

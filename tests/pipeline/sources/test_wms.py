@@ -49,7 +49,9 @@ def test_a_reno_page_becomes_events_keyed_by_seq_in_the_dcs_wall_clock() -> None
 
     assert [e["event_id"] for e in parsed] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "11", "12"]
     assert all(e["sequence"] == int(e["event_id"]) for e in parsed)
-    assert {(e["source"], e["facility_id"], e["order_id"]) for e in parsed} == {("wms:DC-RNO", "DC-RNO", "SO-00012345")}
+    assert {(e["source"], e["facility_id"], e["order_id"]) for e in parsed} == {
+        ("wms:DC-RNO", "DC-RNO", "SO-00012345")
+    }
     received = parsed[0]
     assert received["event_type"] == "ORDER_RECEIVED"
     assert received["occurred_at"] == "2026-10-30T18:12:05Z"  # 11:12:05 PDT
@@ -82,14 +84,26 @@ def test_label_maps_the_installs_carrier_code_and_weight_unit() -> None:
 
     assert reno["attributes"] == {"carrier": "ups", "service_level": "GND", "tracking_number": "1Z4A7W290398615727",
                                   "weight_kg": 1.42}  # fmt: skip  # 3.13 lb
-    assert (reno["shipment_id"], reno["carrier"], reno["tracking_number"]) == ("SO-00012345-1", "ups", "1Z4A7W290398615727")
-    assert columbus["attributes"]["carrier"] == "fedex" and columbus["attributes"]["weight_kg"] == 0.8  # kg as written
+    assert (reno["shipment_id"], reno["carrier"], reno["tracking_number"]) == (
+        "SO-00012345-1",
+        "ups",
+        "1Z4A7W290398615727",
+    )
+    assert (
+        columbus["attributes"]["carrier"] == "fedex" and columbus["attributes"]["weight_kg"] == 0.8
+    )  # kg as written
 
 
 def test_short_pick_keeps_the_quantity_picked_and_the_quantity_missing() -> None:
     short = next(e for e in events(fixture("DC-RNO")) if e["event_type"] == "PICK_SHORT")
 
-    assert short["attributes"] == {"sku": "WP-100412", "qty": 1, "qty_short": 1, "line_no": 2, "operator_id": "RNO-P017"}
+    assert short["attributes"] == {
+        "sku": "WP-100412",
+        "qty": 1,
+        "qty_short": 1,
+        "line_no": 2,
+        "operator_id": "RNO-P017",
+    }
 
 
 def test_hold_and_return_qualifiers_come_from_the_code_table() -> None:
@@ -168,14 +182,22 @@ def test_an_unknown_code_is_rejected_and_the_row_is_kept() -> None:
     raw = row("TELEPORT", seq=77)
     (rejection,) = rejections([raw])
 
-    assert (rejection.reason_code, rejection.field, rejection.rule) == ("unknown_code", "txn_code", "wms_code_table")
+    assert (rejection.reason_code, rejection.field, rejection.rule) == (
+        "unknown_code",
+        "txn_code",
+        "wms_code_table",
+    )
     assert rejection.record == raw and rejection.record_index == 0
 
 
 def test_an_epoch_time_is_rejected_as_an_invalid_timestamp() -> None:
     (rejection,) = rejections(fixture("DC-RNO"))
 
-    assert (rejection.reason_code, rejection.field, rejection.rule) == ("invalid_timestamp", "txn_ts", "epoch")
+    assert (rejection.reason_code, rejection.field, rejection.rule) == (
+        "invalid_timestamp",
+        "txn_ts",
+        "epoch",
+    )
     assert rejection.record["seq"] == 10 and rejection.record_index == 9
 
 
@@ -218,23 +240,37 @@ def test_the_same_row_read_twice_gives_the_same_event() -> None:
     ("raw", "reason", "field", "rule"),
     [
         (row("PICK_BEG", whse="CMH"), "unknown_facility", "whse", "whse_of_source"),
-        (row("LBL_PRT", ref_1="PONY", ref_2="GND", ref_3="X1234"), "unknown_carrier", "ref_1", "wms_carrier_codes"),
+        (
+            row("LBL_PRT", ref_1="PONY", ref_2="GND", ref_3="X1234"),
+            "unknown_carrier",
+            "ref_1",
+            "wms_carrier_codes",
+        ),
         (row("PICK_BEG", txn_ts="yesterday"), "invalid_timestamp", "txn_ts", "format"),
         (row("PICK_BEG", txn_ts=None), "invalid_timestamp", "txn_ts", "required"),
         (row("PICK_BEG", order_no=None), "missing_field", "order_no", "required"),
         ({**row("PICK_BEG"), "seq": None}, "missing_field", "seq", "required"),
-        (row("ORD_DNLD", details={"ship_to": {"zip": "00000", "country": "FR"}}), "missing_field", "details.ship_to", "destination_zone"),
+        (
+            row("ORD_DNLD", details={"ship_to": {"zip": "00000", "country": "FR"}}),
+            "missing_field",
+            "details.ship_to",
+            "destination_zone",
+        ),
         ("not a row", "malformed_payload", "row", "object"),
     ],
 )
-def test_a_row_that_cannot_be_an_event_names_the_field_and_rule(raw, reason: str, field: str, rule: str) -> None:
+def test_a_row_that_cannot_be_an_event_names_the_field_and_rule(
+    raw, reason: str, field: str, rule: str
+) -> None:
     (rejection,) = rejections([raw])
 
     assert (rejection.reason_code, rejection.field, rejection.rule) == (reason, field, rule)
     assert rejection.record == raw
 
 
-@pytest.mark.parametrize(("payload", "rule"), [(b"<html>502</html>", "json"), (b'{"error": "timeout"}', "array")])
+@pytest.mark.parametrize(
+    ("payload", "rule"), [(b"<html>502</html>", "json"), (b'{"error": "timeout"}', "array")]
+)
 def test_a_page_that_is_not_a_list_of_rows_is_one_malformed_payload(payload: bytes, rule: str) -> None:
     (rejection,) = parse(payload)
 

@@ -19,11 +19,11 @@ from sqlalchemy import Engine, make_url, text
 from db.engine import make_engine
 from pipeline.checkpoints import read_position
 from pipeline.drain import drain_batch
+from pipeline.settings import Settings
 from pipeline.sources import wms_feed
 from pipeline.sources.base import ParseContext
 from pipeline.sources.wms import adapter
 from pipeline.sources.wms_feed import WmsPosition, fetch_wms_order, poll_wms, wms_url
-from pipeline.settings import Settings
 from tests.canonical_factory import REGISTRY, ZONES
 from tests.pipeline.sources.wms_database import fixture_rows, insert_rows, wms_engine_for
 
@@ -42,7 +42,9 @@ def wms_engine(fresh_database_url: str) -> Iterator[Engine]:
 def landed_seqs(engine: Engine, source: str = "wms:DC-RNO") -> list[int]:
     """Every seq in the inbox, in landing order (a repeat would show twice)."""
     with engine.connect() as conn:
-        payloads = conn.execute(text("SELECT payload FROM raw_inbox WHERE source = :s ORDER BY raw_id"), {"s": source})
+        payloads = conn.execute(
+            text("SELECT payload FROM raw_inbox WHERE source = :s ORDER BY raw_id"), {"s": source}
+        )
         return [row["seq"] for (payload,) in payloads for row in json.loads(bytes(payload))]
 
 
@@ -51,7 +53,9 @@ def position(engine: Engine) -> WmsPosition:
         return WmsPosition.loads(read_position(conn, "wms:DC-RNO"))
 
 
-def test_pages_are_landed_with_the_checkpoint_and_drain_into_events(fresh_engine: Engine, wms_engine: Engine) -> None:
+def test_pages_are_landed_with_the_checkpoint_and_drain_into_events(
+    fresh_engine: Engine, wms_engine: Engine
+) -> None:
     with wms_engine.begin() as wms:
         insert_rows(wms, fixture_rows("DC-RNO"))
 
@@ -63,10 +67,18 @@ def test_pages_are_landed_with_the_checkpoint_and_drain_into_events(fresh_engine
     with fresh_engine.begin() as conn:
         report = drain_batch(conn, REGISTRY, ZONES)
         assert (report.payloads, report.loaded, report.quarantined) == (3, 11, 1)
-        state = conn.execute(text("SELECT facility_id, labeled_at, picked_at FROM order_state WHERE order_id = 'SO-00012345'")).one()
-        shipment = conn.execute(text("SELECT carrier_id, tracking_number FROM shipment WHERE shipment_id = 'SO-00012345-1'")).one()
-        epoch = conn.execute(text("SELECT reason_code, rule FROM quarantine WHERE source = 'wms:DC-RNO'")).one()
-        order = conn.execute(text("SELECT destination_time_zone, channel FROM customer_order WHERE order_id = 'SO-00012345'")).one()
+        state = conn.execute(
+            text("SELECT facility_id, labeled_at, picked_at FROM order_state WHERE order_id = 'SO-00012345'")
+        ).one()
+        shipment = conn.execute(
+            text("SELECT carrier_id, tracking_number FROM shipment WHERE shipment_id = 'SO-00012345-1'")
+        ).one()
+        epoch = conn.execute(
+            text("SELECT reason_code, rule FROM quarantine WHERE source = 'wms:DC-RNO'")
+        ).one()
+        order = conn.execute(
+            text("SELECT destination_time_zone, channel FROM customer_order WHERE order_id = 'SO-00012345'")
+        ).one()
     assert state.facility_id == "DC-RNO" and state.labeled_at is not None and state.picked_at is not None
     assert tuple(shipment) == ("ups", "1Z4A7W290398615727")
     assert tuple(epoch) == ("invalid_timestamp", "epoch")
@@ -116,7 +128,9 @@ def test_a_worker_killed_mid_poll_leaves_whole_pages_and_the_next_poll_completes
     with wms_engine.begin() as wms:
         insert_rows(wms, fixture_rows("DC-RNO") * 4)
     wms_database = wms_engine.url.render_as_string(hide_password=False)
-    worker = subprocess.Popen([sys.executable, "-c", _SLOW_POLLER, fresh_database_url, wms_database], cwd=ROOT)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_POLLER, fresh_database_url, wms_database], cwd=ROOT
+    )
     try:
         deadline = time.monotonic() + 60
         while len(landed_seqs(fresh_engine)) < 5 and time.monotonic() < deadline:
@@ -155,7 +169,9 @@ def test_a_row_that_commits_late_with_a_lower_seq_is_landed_once_when_it_appears
     assert position(fresh_engine) == WmsPosition(6)
 
 
-def test_a_hole_left_by_a_rolled_back_insert_is_forgotten_after_the_gap_ttl(fresh_engine: Engine, wms_engine: Engine) -> None:
+def test_a_hole_left_by_a_rolled_back_insert_is_forgotten_after_the_gap_ttl(
+    fresh_engine: Engine, wms_engine: Engine
+) -> None:
     rows = fixture_rows("DC-RNO")
     with wms_engine.connect() as wms:
         rolled_back = wms.begin()
@@ -183,7 +199,11 @@ def test_the_poller_never_reads_the_simulators_available_at_column(
         wms.execute(text(f"CREATE ROLE {role} LOGIN"))
         wms.execute(text(f"GRANT USAGE ON SCHEMA wms TO {role}"))
         wms.execute(text(f"GRANT SELECT ({columns}) ON wms.change_log TO {role}"))
-    reader = make_engine(make_url(wms_engine.url.render_as_string(hide_password=False)).set(username=role).render_as_string(hide_password=False))
+    reader = make_engine(
+        make_url(wms_engine.url.render_as_string(hide_password=False))
+        .set(username=role)
+        .render_as_string(hide_password=False)
+    )
     try:
         with reader.connect() as conn, pytest.raises(Exception, match="permission denied"):
             conn.execute(text("SELECT available_at FROM wms.change_log"))

@@ -46,6 +46,9 @@ class PipelineContext:
     registry: Registry
     zones: dict[str, str]
     stop: threading.Event = field(default_factory=threading.Event)
+    # The drain has connections of its own: scheduled jobs (pollers catching up, retries) must never
+    # starve the path from a landed webhook to the order state.
+    drain_engine: Engine | None = None
 
     @classmethod
     def load(
@@ -69,7 +72,7 @@ class PipelineContext:
 )
 def drain_once(context: PipelineContext) -> BatchReport:
     """One batch in one transaction; database hiccups (deadlock, lost connection) are retried."""
-    with context.engine.begin() as conn:
+    with (context.drain_engine or context.engine).begin() as conn:
         return drain_batch(
             conn,
             context.registry,
@@ -121,13 +124,22 @@ def scheduled_jobs(context: PipelineContext) -> list[tuple[str, Callable[[], obj
 
 
 def run_worker(database_url: str, settings: Settings, stop: threading.Event) -> None:
-    engine = make_engine(database_url, pool_size=4, application_name="waypoint-worker")
+    engine = make_engine(database_url, pool_size=8, application_name="waypoint-worker")
+    drain_engine = make_engine(database_url, pool_size=1, application_name="waypoint-drain")
     context = PipelineContext.load(database_url, engine, settings, stop)
+    context.drain_engine = drain_engine
+    jobs = scheduled_jobs(context)
+    # One session per job holds its advisory lock while the job runs on the jobs' pool.
+    locks = make_engine(database_url, pool_size=len(jobs), application_name="waypoint-job-locks")
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is the design
-    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
-    for name, job, seconds in scheduled_jobs(context):
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1},
+        executors={"default": {"type": "threadpool", "max_workers": len(jobs)}},
+    )
+    for name, job, seconds in jobs:
         scheduler.add_job(
-            _as_singleton(engine, name, job),
+            _as_singleton(locks, name, job),
             "interval",
             seconds=seconds,
             id=name,
@@ -139,7 +151,8 @@ def run_worker(database_url: str, settings: Settings, stop: threading.Event) -> 
         drain_forever(context)
     finally:
         scheduler.shutdown(wait=True)
-        engine.dispose()
+        for pool in (engine, drain_engine, locks):
+            pool.dispose()
         log.info("worker.stopped")
 
 

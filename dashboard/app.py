@@ -1,7 +1,8 @@
 """Waypoint's Streamlit app: `streamlit run dashboard/app.py` (`waypoint run` starts it for you).
 
 A thin entry: page config, sign-in gate, the navigation of the pages the signed-in role may open,
-and the account box in the sidebar. Each page is a script in pages/ that holds layout only.
+and the account box in the sidebar; or, for a floor screen's `?kiosk=` link, its facility's live flow
+alone (dashboard/kiosk_screen.py). Each page is a script in pages/ that holds layout only.
 """
 
 from __future__ import annotations
@@ -17,20 +18,24 @@ if _PROJECT_ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard.kiosk_screen import kiosk_requested, run_kiosk_entry  # noqa: E402
 from dashboard.navigation import navigation_for  # noqa: E402
 from dashboard.session import current_user  # noqa: E402
 from dashboard.sign_in import complete_sso_sign_in, render_account, sso_configured  # noqa: E402
 
-st.set_page_config(
-    page_title="Waypoint",
-    page_icon=":material/route:",
-    layout="wide",
-    menu_items={"About": "Waypoint: fulfillment visibility from one canonical event stream."},
-)
+if kiosk_requested():  # a floor screen's kiosk link: one facility's live flow, no sign-in
+    run_kiosk_entry()
+else:
+    st.set_page_config(
+        page_title="Waypoint",
+        page_icon=":material/route:",
+        layout="wide",
+        menu_items={"About": "Waypoint: fulfillment visibility from one canonical event stream."},
+    )
 
-user = current_user()
-if user is None and sso_configured() and st.user.get("is_logged_in"):
-    user = complete_sso_sign_in()
-if user is not None:
-    render_account(user)
-navigation_for(user).run()
+    user = current_user()
+    if user is None and sso_configured() and st.user.get("is_logged_in"):
+        user = complete_sso_sign_in()
+    if user is not None:
+        render_account(user)
+    navigation_for(user).run()

@@ -6,6 +6,7 @@ series, and the same colour for a source on every chart.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -69,3 +70,87 @@ def events_per_minute_chart(grid: pl.DataFrame, zone: ZoneInfo) -> go.Figure:
         },
     )
     return figure
+
+
+# KPI trends: read at a desk, several to a screen; desk-sized fonts, the series in the theme's accent.
+_KPI_FONT_SIZE = 13
+_KPI_SERIES = "#1f77d0"
+_KPI_TARGET = "#2e9e4f"
+_KPI_BASELINE = "rgba(128, 128, 128, 0.6)"
+_KPI_BAND = "rgba(128, 128, 128, 0.16)"
+
+
+def kpi_trend_chart(
+    series: pl.DataFrame,
+    *,
+    label: str,
+    value_format: str,
+    suffix: str,
+    weekly: bool,
+    period: tuple[date, date] | None = None,
+) -> go.Figure:
+    """One KPI over time: its figure per day or week, the target as a dashed line and the baseline as a
+    dotted line inside its band (the baseline period's usual spread).
+
+    `series` has period_start, value, target, baseline, band_low, band_high (one KPI, sorted); the value is
+    shown with d3 `value_format` and `suffix` (e.g. ".1f" and "%"). `period` (first and last day) gives
+    every chart of a page the same time axis, whichever days have figures.
+    """
+    figure = go.Figure()
+    if series.height:
+        first, last = period or (series["period_start"].min(), series["period_start"].max())
+        band_low, band_high, baseline = series["band_low"][0], series["band_high"][0], series["baseline"][0]
+        if band_low is not None and band_high is not None and band_high > band_low:
+            figure.add_hrect(y0=band_low, y1=band_high, fillcolor=_KPI_BAND, line_width=0, layer="below")
+        if baseline is not None:
+            figure.add_trace(
+                _level_line(first, last, baseline, "Baseline", _KPI_BASELINE, "dot", value_format, suffix)
+            )
+        target = series["target"][0]
+        if target is not None:
+            figure.add_trace(
+                _level_line(first, last, target, "Target", _KPI_TARGET, "dash", value_format, suffix)
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=series["period_start"].to_list(),
+                y=series["value"].to_list(),
+                name="Week" if weekly else "Day",
+                mode="lines+markers",
+                line={"color": _KPI_SERIES, "width": 2.5},
+                marker={"size": 7 if weekly else 5},
+                connectgaps=False,
+                hovertemplate=("Week of %{x|%b %d}" if weekly else "%{x|%a %b %d}")
+                + f": %{{y:{value_format}}}{suffix}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": label, "font": {"size": _KPI_FONT_SIZE + 3}, "x": 0, "xanchor": "left"},
+        font={"size": _KPI_FONT_SIZE},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        showlegend=True,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        xaxis={"title": None, "tickformat": "%b %d", "showgrid": False, "range": _padded(period, weekly)},
+        yaxis={"title": None, "tickformat": value_format, "ticksuffix": suffix, "zeroline": False},
+    )
+    return figure
+
+
+def _padded(period: tuple[date, date] | None, weekly: bool) -> list[date] | None:
+    """The time axis: the period and a little room, so the first and last markers are whole."""
+    if period is None:
+        return None
+    room = timedelta(days=3 if weekly else 1)
+    return [period[0] - room, period[1] + room]
+
+
+def _level_line(first, last, level: float, name: str, colour: str, dash: str, value_format: str, suffix: str):
+    return go.Scatter(
+        x=[first, last],
+        y=[level, level],
+        name=name,
+        mode="lines",
+        line={"color": colour, "dash": dash, "width": 1.8},
+        hovertemplate=f"{name}: %{{y:{value_format}}}{suffix}<extra></extra>",
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,63 @@ class Settings(BaseSettings):
         default=None,
         description="Password of the seeded demo users. Unset: a random one is generated on the first seed "
         "and kept in WAYPOINT_DATA_DIR/demo_sign_ins.txt.",
+    )
+
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server customer emails are sent through. Unset: emails wait in the outbox (and expire "
+        "after WAYPOINT_NOTIFY_MAX_AGE_HOURS).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls",
+        description="`starttls` (upgrade a plain connection), `ssl` (TLS from the start, usually port 465) or "
+        "`none` (a local relay or test server only).",
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP user name; unset: no authentication.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    notify_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Timeout of one send: an SMTP conversation or an SMS provider request.",
+    )
+    notify_from_email: str = Field(
+        default="Waypoint <no-reply@waypoint.example>", description="From address of customer emails."
+    )
+    sms_provider_url: str | None = Field(
+        default=None,
+        description="Base URL of the SMS provider's HTTP API (messages are POSTed to `<url>/messages`). Unset: "
+        "text messages wait in the outbox.",
+    )
+    sms_api_key: SecretStr | None = Field(default=None, description="Bearer token of the SMS provider's API.")
+    notify_quiet_hours: str = Field(
+        default="21:00-08:00",
+        pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+        description="Customer messages are not sent between these local times in the customer's (destination) "
+        "time zone, e.g. `21:00-08:00`; empty: no quiet hours.",
+    )
+    notify_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        description="Send runs per message before it is marked failed; each run retries a few times itself, and "
+        "runs are spaced with exponential backoff.",
+    )
+    notify_max_age_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="A message not sent within this many hours of its cause is expired, not sent late.",
+    )
+    action_token_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs the links in customer messages (address confirmation). Unset: a random "
+        "one is generated once and kept in WAYPOINT_DATA_DIR/action_token_secret.",
+    )
+    address_confirmation_ttl_hours: float = Field(
+        default=72.0, gt=0, description="How long an address-confirmation link stays valid."
+    )
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        description="Base URL customers reach Waypoint's API at; links in customer messages point below it.",
     )
 
 

@@ -112,13 +112,24 @@ def drain_forever(context: PipelineContext) -> None:
 
 
 def scheduled_jobs(context: PipelineContext) -> list[tuple[str, Callable[[], object], float]]:
-    """(name, job, seconds between runs). Source pollers join as their adapters land."""
+    """(name, job, seconds between runs): upkeep, the reactions to new events, and the source pollers."""
+    from dashboard.flow_snapshots import snapshot_flow
+    from pipeline.exceptions.detector import detect_exceptions
+    from pipeline.kpis.rollups import refresh_kpi_rollups
+    from pipeline.notify.dispatch import send_due
     from pipeline.source_jobs import source_polling_jobs
+    from pipeline.sources.inventory_feed import sync_inventory
 
+    engine, settings = context.engine, context.settings
     return [
         ("replay_parked", lambda: replay_parked(context), 15.0),
         ("ensure_partitions", lambda: ensure_partitions(context), 6 * 3600.0),
         ("refresh_registry", context.refresh, 60.0),
+        ("detect_exceptions", lambda: detect_exceptions(engine), 30.0),
+        ("send_notifications", lambda: send_due(engine, settings=settings), 30.0),
+        ("refresh_kpi_rollups", lambda: refresh_kpi_rollups(engine), 60.0),
+        ("snapshot_flow", lambda: snapshot_flow(engine, datetime.now(UTC)), 60.0),
+        ("sync_inventory", lambda: sync_inventory(engine, settings, database_url=context.database_url), 900.0),
         *source_polling_jobs(context),
     ]
 

@@ -19,8 +19,10 @@ def _register() -> None:
     from pipeline.cli import (
         api_command,
         db_commands,
+        exception_commands,
         export_commands,
         ingest_commands,
+        kpi_commands,
         order_command,
         pipeline_commands,
         quarantine_commands,
@@ -40,6 +42,8 @@ def _register() -> None:
     cli.add_command(ingest_commands.normalize)
     cli.add_command(order_command.order)
     cli.add_command(export_commands.export)
+    cli.add_command(kpi_commands.kpis)
+    cli.add_command(exception_commands.exceptions)
 
 
 _register()

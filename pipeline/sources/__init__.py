@@ -21,6 +21,8 @@ ADAPTER_MODULES = {
     "helpdesk": "pipeline.sources.helpdesk",
     "epcis": "pipeline.sources.epcis",
     "canonical": "pipeline.sources.canonical_jsonl",
+    # Events Waypoint itself emits (actions, playbooks) are canonical JSON lines too.
+    "waypoint": "pipeline.sources.canonical_jsonl",
     "ups": "pipeline.sources.carriers.ups",
     "fedex": "pipeline.sources.carriers.fedex",
     "usps": "pipeline.sources.carriers.usps",

@@ -1,0 +1,1 @@
+"""Pieces of page layout more than one page renders."""

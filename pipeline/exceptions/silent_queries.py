@@ -1,0 +1,107 @@
+"""Candidates for the silent-failure rules, read from the order-state projection (open orders only).
+
+Each query uses the loosest threshold any facility or carrier has, so it returns a superset; the
+exact per-facility and per-carrier threshold is applied in Python (detection.silent_finding).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from pipeline.exceptions.rules import FULFILLMENT_STAGES, RuleBook, ThresholdOverride, Thresholds
+
+_NO_SCAN_AFTER_LABEL = text(
+    """
+    SELECT s.order_id, s.shipment_id, coalesce(s.facility_id, o.facility_id) AS facility_id, s.carrier_id,
+           s.label_printed_at, o.ship_by
+    FROM order_state AS o JOIN shipment AS s ON s.order_id = o.order_id
+    WHERE NOT o.is_terminal AND o.cancelled_at IS NULL
+      AND s.label_printed_at < :cutoff AND s.carrier_pickup_at IS NULL AND s.last_scan_at IS NULL
+      AND s.delivered_at IS NULL
+    """
+)
+_NO_SCAN_AFTER_PICKUP = text(
+    """
+    SELECT s.order_id, s.shipment_id, coalesce(s.facility_id, o.facility_id) AS facility_id, s.carrier_id,
+           s.carrier_pickup_at, s.last_scan_at, o.ship_by
+    FROM order_state AS o JOIN shipment AS s ON s.order_id = o.order_id
+    WHERE NOT o.is_terminal AND o.cancelled_at IS NULL
+      AND s.carrier_pickup_at IS NOT NULL AND s.delivered_at IS NULL
+      AND coalesce(s.last_scan_at, s.carrier_pickup_at) < :cutoff
+      AND coalesce(s.status, '') NOT IN ('LOST', 'DELIVERED')
+    """
+)
+_SHIP_BY_AT_RISK = text(
+    """
+    SELECT order_id, facility_id, ship_by, stage
+    FROM order_state
+    WHERE NOT is_terminal AND ship_by < :cutoff AND picked_at IS NULL AND NOT on_hold AND cancelled_at IS NULL
+      AND stage_rank < 50
+    """
+)
+_STAGE_STUCK = text(
+    """
+    SELECT o.order_id, o.facility_id, o.stage, o.stage_entered_at, o.ship_by
+    FROM order_state AS o
+    JOIN unnest(CAST(:stages AS text[]), CAST(:cutoffs AS timestamptz[])) AS t(stage, cutoff) ON o.stage = t.stage
+    WHERE NOT o.is_terminal AND NOT o.on_hold AND o.cancelled_at IS NULL AND o.stage_entered_at < t.cutoff
+    """
+)
+
+
+def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Rule name -> candidate rows."""
+    loosest = _loosest(rules)
+    label_cutoff = now - timedelta(hours=loosest["no_scan_after_label_hours"])
+    pickup_cutoff = now - timedelta(hours=loosest["no_scan_after_pickup_hours"])
+    ship_by_cutoff = now + timedelta(hours=loosest["ship_by_warning_hours"])
+    stage_minutes = _loosest_stage_minutes(rules)
+    stages = sorted(stage_minutes)
+    cutoffs = [now - timedelta(minutes=stage_minutes[stage]) for stage in stages]
+
+    def rows(query, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: ANN001 - a text() clause
+        return [dict(row) for row in conn.execute(query, params).mappings()]
+
+    return {
+        "NO_SCAN_AFTER_LABEL": rows(_NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff}),
+        "NO_SCAN_AFTER_PICKUP": rows(_NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff}),
+        "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff}),
+        "STAGE_STUCK": rows(_STAGE_STUCK, {"stages": stages, "cutoffs": cutoffs}),
+    }
+
+
+def _overrides(rules: RuleBook) -> list[Thresholds | ThresholdOverride]:
+    table = rules.thresholds
+    return [
+        table.default,
+        *table.facility_kinds.values(),
+        *table.facilities.values(),
+        *table.carriers.values(),
+    ]
+
+
+def _loosest(rules: RuleBook) -> dict[str, float]:
+    """The smallest "hours of silence" and the largest "hours of warning" any override sets."""
+    values: dict[str, list[float]] = {}
+    for item in _overrides(rules):
+        for name in ("no_scan_after_label_hours", "no_scan_after_pickup_hours", "ship_by_warning_hours"):
+            value = getattr(item, name)
+            if value is not None:
+                values.setdefault(name, []).append(value)
+    return {
+        "no_scan_after_label_hours": min(values["no_scan_after_label_hours"]),
+        "no_scan_after_pickup_hours": min(values["no_scan_after_pickup_hours"]),
+        "ship_by_warning_hours": max(values["ship_by_warning_hours"]),
+    }
+
+
+def _loosest_stage_minutes(rules: RuleBook) -> dict[str, int]:
+    minutes: dict[str, int] = {}
+    for item in _overrides(rules):
+        for stage, value in item.stage_minutes.items():
+            if stage in FULFILLMENT_STAGES:
+                minutes[stage] = min(value, minutes.get(stage, value))
+    return minutes

@@ -36,7 +36,30 @@ def taxonomy_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"settings": settings_table, "taxonomy": taxonomy_table}
+def kpi_definitions() -> str:
+    from pipeline.kpis import definitions
+
+    return definitions.__doc__.split("\n", 1)[1].strip()
+
+
+def pages_table() -> str:
+    from dashboard.roles import page_catalog
+    from db.models.access import ROLES
+
+    rows = ["| Page | Section | Who may open it | Script |", "|---|---|---|---|"]
+    for page in page_catalog().pages.values():
+        script = f"`{page.script}`" if page.script else "planned"
+        roles = ", ".join(role for role in ROLES if role in page.roles)
+        rows.append(f"| {page.title} | {page.section} | {roles} | {script} |")
+    return "\n".join(rows)
+
+
+BLOCKS = {
+    "settings": settings_table,
+    "taxonomy": taxonomy_table,
+    "kpi_definitions": kpi_definitions,
+    "pages": pages_table,
+}
 
 
 def render(text: str) -> str:

@@ -92,6 +92,11 @@ def may_open(role: str, key: str) -> bool:
     return role in page(key).roles
 
 
+def built_pages() -> list[str]:
+    """Every page that has a script, in navigation order: the URL paths the app answers to."""
+    return [key for key, item in page_catalog().pages.items() if item.built]
+
+
 def pages_for(role: str) -> list[str]:
     """The built pages `role` may open, in navigation order."""
     return [key for key, item in page_catalog().pages.items() if item.built and role in item.roles]

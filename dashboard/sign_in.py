@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from dashboard.auth import SignedInUser, authenticate, authenticate_sso, record_sign_out
 from dashboard.database import DatabaseNotConfigured, main_engine
-from dashboard.session import current_user, forget, remember, role_label
+from dashboard.session import SIGNED_OUT_NOTICE_KEY, current_user, forget, remember, role_label
 
 _SSO_REFUSED_KEY = "waypoint_sso_refused_email"
 
@@ -30,6 +30,9 @@ def render_sign_in() -> None:
     with middle:
         st.title("Waypoint")
         st.caption("Fulfillment visibility for the floor, the help desk and the weekly review.")
+        notice = st.session_state.pop(SIGNED_OUT_NOTICE_KEY, None)
+        if notice:
+            st.warning(notice, icon=":material/logout:")
         refused = st.session_state.get(_SSO_REFUSED_KEY)
         if refused:
             st.error(

@@ -1,4 +1,7 @@
-"""In a real Chromium: sign in through the form and read the Source activity page as a supervisor's TV would."""
+"""In a real Chromium: sign in through the form and read the Source activity page as a supervisor's TV would.
+
+The Welcome screen of a role with no built page is specified through AppTest (tests/pages/test_app.py):
+every role has a built page today, and a real browser runs the real pages.json."""
 
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ def test_admin_signs_in_and_sees_live_source_activity(
         viewport={"width": 1600, "height": 2300}
     )  # tall: the page scrolls inside its own container
     sign_in(page, running_app, "admin")
+    page.get_by_role("link", name="Source activity").click()  # Live flow is the first page
 
     expect(page.get_by_role("heading", name="Source activity")).to_be_visible(timeout=RENDER_TIMEOUT_MS)
     expect(page.get_by_test_id("stMetric")).to_have_count(4, timeout=RENDER_TIMEOUT_MS)
@@ -66,10 +70,18 @@ def test_admin_signs_in_and_sees_live_source_activity(
     page.close()
 
 
-def test_a_role_with_no_built_page_sees_what_is_coming_and_no_activity(chromium, running_app: RunningApp):
+def test_a_role_without_source_activity_following_its_link_is_refused_and_sees_no_activity(
+    chromium, running_app: RunningApp
+):
     page = chromium.new_page()
-    sign_in(page, running_app, "support_agent")
+    page.goto(f"{running_app.url}/source_activity")
+    page.get_by_role("textbox", name="Username").fill("support_agent")
+    page.get_by_role("textbox", name="Password").fill(running_app.password)
+    page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_text("No page for the support agent role")).to_be_visible(timeout=RENDER_TIMEOUT_MS)
+    expect(page.get_by_text("Source activity is not available to the support agent role")).to_be_visible(
+        timeout=RENDER_TIMEOUT_MS
+    )
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(page.get_by_role("link", name="Source activity")).to_have_count(0)
     page.close()

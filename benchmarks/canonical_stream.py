@@ -40,7 +40,9 @@ def order_events(n: int, start: datetime) -> list[dict]:
                 source="carrier:ups", carrier="ups", tracking_number=tracking, shipment_id=f"{order_id}-1"
             )
         else:
-            event.update(source="wms:DC-RNO", facility_id="DC-RNO", sequence=n * 20 + index)
+            # A change log numbers rows in the order they happen: the sequence follows the time.
+            moment = placed + timedelta(minutes=minutes)
+            event.update(source="wms:DC-RNO", facility_id="DC-RNO", sequence=int(moment.timestamp()) * 100 + index)
         if kind == "LABEL_PRINTED":
             event["shipment_id"] = f"{order_id}-1"
             attributes.update(carrier="ups", tracking_number=tracking)

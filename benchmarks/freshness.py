@@ -155,7 +155,12 @@ def main() -> None:
             stop.set()
             for process in (worker, api):
                 process.send_signal(signal.SIGINT)
-                process.wait(timeout=30)
+            for process in (worker, api):
+                try:
+                    process.wait(timeout=90)
+                except subprocess.TimeoutExpired:  # never leave a process behind
+                    process.kill()
+                    process.wait()
             engine.dispose()
     samples.sort()
     p95 = samples[int(0.95 * (len(samples) - 1))]

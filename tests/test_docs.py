@@ -25,7 +25,9 @@ def test_every_setting_is_documented_with_its_default(field_name: str) -> None:
 
 def _commands(group: click.Group, prefix: str = "waypoint") -> list[str]:
     found = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             found.extend(_commands(command, path))

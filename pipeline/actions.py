@@ -242,7 +242,9 @@ def actions_for(exception: Mapping[str, Any], role: str) -> list[str]:
         or exception["exception_type"] in ("SHIP_BY_AT_RISK", "STAGE_STUCK"),
         "split_shipment": bool(exception["detail"].get("short_lines")),
         "request_address_confirmation": root_cause == "address_issue",
-        "release_address_hold": root_cause == "address_issue" and exception["automation"] == ADDRESS_PLAYBOOK,
+        # The customer was asked (the order is held): still offered once a playbook has escalated it.
+        "release_address_hold": root_cause == "address_issue"
+        and (exception["automation"] == ADDRESS_PLAYBOOK or "address_confirmation" in exception["detail"]),
         "notify_customer": rule.message_type is not None,
         "assign_to_me": role != AUTOMATION_ROLE,
         "automate": exception["state"] == "open",

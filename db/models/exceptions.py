@@ -20,6 +20,7 @@ ROOT_CAUSES = (
     "lost",
     "silent_carrier",
     "other",
+    "pipeline_health",
 )
 SEVERITIES = ("low", "medium", "high", "critical")
 CHANNELS = ("email", "sms")

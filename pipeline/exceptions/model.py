@@ -39,6 +39,7 @@ ROOT_CAUSE_LABELS = {
     "lost": "Lost",
     "silent_carrier": "Silent carrier",
     "other": "Other",
+    "pipeline_health": "Pipeline health",
 }
 
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}

@@ -1,7 +1,8 @@
 """Where short lines could come from instead, and how an order splits into what ships now and what follows.
 
 Candidates are read from facility_inventory (kept in sync with the WMS and the store tool by
-pipeline/sources/inventory_feed.py). A candidate must have every line's quantity on hand; DCs come
+pipeline/sources/inventory_feed.py), less the units already re-allocated to a facility since its row was
+last synced, so two short orders never both count on the same last unit. A candidate must have every line's quantity on hand; DCs come
 before stores (a store ship-out costs more per parcel), then the facility with the most stock to spare.
 """
 
@@ -15,13 +16,30 @@ from sqlalchemy import Connection, text
 
 from pipeline.exceptions.model import ActionRefusedError
 
+# On hand as last synced, less what Waypoint has re-allocated to the facility since (the WMS does not know
+# about those moves until its next snapshot changes the row's on_hand, and with it updated_at).
 _STOCK = text(
     """
-    SELECT i.facility_id, f.kind, f.name, i.sku, i.on_hand
+    WITH moved AS (
+        SELECT e.attributes->>'to_facility' AS facility_id, line->>'sku' AS sku,
+               CAST(line->>'qty' AS integer) AS qty, e.occurred_at
+        FROM event AS e CROSS JOIN LATERAL jsonb_array_elements(e.attributes->'lines') AS line
+        WHERE e.event_type = 'ORDER_REALLOCATED' AND e.source = 'waypoint:actions'
+          AND e.occurred_at >= :since AND line->>'sku' = ANY(:skus)
+        UNION ALL
+        SELECT e.attributes->>'to_facility', l.sku, l.qty, e.occurred_at
+        FROM event AS e JOIN order_line AS l ON l.order_id = e.order_id
+        WHERE e.event_type = 'ORDER_REALLOCATED' AND e.source = 'waypoint:actions'
+          AND e.occurred_at >= :since AND NOT (e.attributes ? 'lines') AND l.sku = ANY(:skus)
+    )
+    SELECT i.facility_id, f.kind, f.name, i.sku,
+           i.on_hand - coalesce((SELECT sum(m.qty) FROM moved AS m WHERE m.facility_id = i.facility_id
+                                 AND m.sku = i.sku AND m.occurred_at >= i.updated_at), 0) AS on_hand
     FROM facility_inventory AS i JOIN facility AS f USING (facility_id)
     WHERE i.sku = ANY(:skus) AND f.active AND i.facility_id <> :current
     """
 )
+_OLDEST_SNAPSHOT = text("SELECT min(updated_at) FROM facility_inventory WHERE sku = ANY(:skus)")
 _ORDER_LINES = text(
     "SELECT line_no, sku, qty, uom FROM order_line WHERE order_id = :order_id ORDER BY line_no"
 )
@@ -74,7 +92,11 @@ def reallocation_candidates(
         return []
     stock: dict[str, dict[str, int]] = {}
     about: dict[str, tuple[str, str]] = {}
-    for row in conn.execute(_STOCK, {"skus": sorted(needed), "current": current or ""}).mappings():
+    skus = sorted(needed)
+    since = conn.execute(_OLDEST_SNAPSHOT, {"skus": skus}).scalar()
+    if since is None:  # no facility holds any of them
+        return []
+    for row in conn.execute(_STOCK, {"skus": skus, "current": current or "", "since": since}).mappings():
         stock.setdefault(row["facility_id"], {})[row["sku"]] = row["on_hand"]
         about[row["facility_id"]] = (row["name"], row["kind"])
     candidates = []

@@ -20,8 +20,9 @@ from pipeline.taxonomy import latest_definitions
 RULES_FILE = Path(__file__).resolve().parent / "rules.json"
 
 RootCause = Literal[
-    "inventory_mismatch", "carrier_delay", "address_issue", "damage", "lost", "silent_carrier", "other"
-]
+    "inventory_mismatch", "carrier_delay", "address_issue", "damage", "lost", "silent_carrier", "other",
+    "pipeline_health",
+]  # fmt: skip
 Severity = Literal["low", "medium", "high", "critical"]
 ResolveWhen = Literal["delivered", "packed_or_shipped", "scanned_since", "picked", "stage_moved", "manual"]
 SILENT_RULES = ("NO_SCAN_AFTER_LABEL", "NO_SCAN_AFTER_PICKUP", "SHIP_BY_AT_RISK", "STAGE_STUCK")
@@ -143,6 +144,8 @@ class RuleBook(_Strict):
     event_rules: dict[str, Rule]
     silent_rules: dict[str, Rule]
     thresholds: ThresholdTable
+    # Raised by other jobs than the detector (pipeline/quality/health_job.py: a source gone silent, …).
+    health_rules: dict[str, Rule] = Field(default_factory=dict)
 
     @field_validator("event_rules")
     @classmethod
@@ -171,7 +174,11 @@ class RuleBook(_Strict):
 
     def rule(self, exception_type: str) -> Rule:
         """The rule of an event type or silent rule name."""
-        found = self.event_rules.get(exception_type) or self.silent_rules.get(exception_type)
+        found = (
+            self.event_rules.get(exception_type)
+            or self.silent_rules.get(exception_type)
+            or self.health_rules.get(exception_type)
+        )
         if found is None:
             raise KeyError(f"no exception rule {exception_type!r} in {RULES_FILE.name}")
         return found

@@ -42,7 +42,7 @@ def test_the_customer_confirms_the_address_from_the_email_and_the_order_is_relea
         with fresh_engine.begin() as conn:
             perform(
                 conn,
-                Actor.automation("address_issue"),
+                Actor.automation("address_confirmation"),
                 "request_address_confirmation",
                 exception["exception_id"],
                 now=asked_at,
@@ -85,7 +85,7 @@ def test_the_customer_confirms_the_address_from_the_email_and_the_order_is_relea
         )
     assert hold is False
     assert trail == [
-        ("automation:address_issue", "request_address_confirmation"),
+        ("automation:address_confirmation", "request_address_confirmation"),
         ("automation:address_confirmation", "release_address_hold"),
     ]
     assert types == ["ORDER_ON_HOLD", "ORDER_HOLD_RELEASED"]

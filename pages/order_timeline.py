@@ -31,8 +31,10 @@ from dashboard.order_story import (
 )
 from dashboard.order_story import markdown_safe as md
 from dashboard.queries.order_timeline import forget_cached_order, order_hits, order_timeline, raw_payload
+from dashboard.queries.order_timeline_eta import eta_text, forget_cached_etas, order_etas, order_level
 from dashboard.raw_payload import payload_view
 from dashboard.session import require_page
+from pipeline.eta import ShipmentEta
 
 user = require_page("order_timeline")
 log = structlog.get_logger("pages.order_timeline")
@@ -101,7 +103,14 @@ def hit_row(hit: OrderHit) -> None:
     details.caption(" · ".join(md(part) for part in (*parts, email, phone) if part))
 
 
-def header(timeline: OrderTimeline, show_utc: bool) -> None:
+def eta_card(eta: ShipmentEta, show_utc: bool) -> None:
+    words = eta_text(eta, utc=show_utc)
+    st.markdown(f"**{md(words.headline)}**" + (" :red[· after the promise]" if words.after_promise else ""))
+    window = [f"window {md(words.window)}"] if words.window else []
+    st.caption(" · ".join([*window, f"Source: {md(words.source)}"]))
+
+
+def header(timeline: OrderTimeline, etas: list[ShipmentEta], show_utc: bool) -> None:
     state, order = timeline.state, timeline.order or {}
     zone = timeline.destination_zone
     fulfillment = {"ship": "shipped to the customer", "store_pickup": "store pickup"}.get(
@@ -128,7 +137,10 @@ def header(timeline: OrderTimeline, show_utc: bool) -> None:
     with estimate.container(border=True):
         st.caption("Estimated delivery")
         guess = timeline.carrier_estimate
-        if guess is None and state["fulfillment"] == "store_pickup":
+        order_eta = order_level(etas)
+        if order_eta is not None and state["fulfillment"] != "store_pickup":
+            eta_card(order_eta, show_utc)
+        elif guess is None and state["fulfillment"] == "store_pickup":
             st.markdown("**Store pickup: no carrier**")
             st.caption("The ready-for-pickup time is the date to give.")
         elif guess is None:
@@ -162,15 +174,15 @@ def what_to_say(timeline: OrderTimeline) -> None:
             st.caption("  \n".join(f"→ {md(line)}" for line in script.do))
 
 
-def shipments(timeline: OrderTimeline, show_utc: bool) -> None:
+def shipments(timeline: OrderTimeline, etas: list[ShipmentEta], show_utc: bool) -> None:
     st.subheader("Shipments" if len(timeline.shipments) != 1 else "Shipment", anchor=False)
     if not timeline.shipments:
         st.caption("No parcel yet: a shipment appears when its label is printed.")
     for block in timeline.shipments:
-        shipment(block, timeline, show_utc)
+        shipment(block, timeline, etas, show_utc)
 
 
-def shipment(block: ShipmentBlock, timeline: OrderTimeline, show_utc: bool) -> None:
+def shipment(block: ShipmentBlock, timeline: OrderTimeline, etas: list[ShipmentEta], show_utc: bool) -> None:
     with st.container(border=True):
         carrier, scan, track = st.columns([2, 3, 1], vertical_alignment="center")
         carrier.markdown(
@@ -179,12 +191,18 @@ def shipment(block: ShipmentBlock, timeline: OrderTimeline, show_utc: bool) -> N
         carrier.caption(
             f"Parcel {md(block.shipment_id)} · tracking {md(block.tracking_number or 'not yet assigned')}"
         )
+        eta = next((item for item in etas if item.shipment_id == block.shipment_id), None)
         if block.last_scan is None:
             scan.caption("No carrier scan yet")
         else:
             when, _ = event_time(block.last_scan, utc=show_utc, fallback=timeline.destination_zone)
             scan.markdown(f"Last scan: **{block.last_scan.customer_text}**")
-            scan.caption(when + (f" · estimate {block.estimate.day:%a %b %-d}" if block.estimate else ""))
+            shown = block.estimate if eta is None else None  # the ETA below includes the carrier's date
+            scan.caption(when + (f" · estimate {shown.day:%a %b %-d}" if shown else ""))
+        if eta is not None and eta.source != "delivered":
+            words = eta_text(eta, utc=show_utc)
+            window = f", window {words.window}" if words.window else ""
+            scan.caption(md(f"ETA {words.headline}{window} · {words.source}"))
         if block.tracking_url:
             track.link_button("Carrier tracking", block.tracking_url, icon=":material/open_in_new:")
 
@@ -275,9 +293,19 @@ def raw_section(event: TimelineEvent, timeline: OrderTimeline, show_utc: bool) -
         st.code(text, language=None, height=360)
 
 
+def shipment_etas(order_id: str) -> list[ShipmentEta]:
+    """The order's delivery estimates; without them (database trouble) the carrier's own date is shown."""
+    try:
+        return order_etas(order_id)
+    except DATA_TROUBLE as error:
+        log.warning("order_etas.failed", order_id=order_id, error=str(error))
+        return []
+
+
 def order_page(wanted: str) -> None:
     if st.session_state.get(OUTCOME_KEY):  # an action was just taken on one of its exceptions
         forget_cached_order()
+        forget_cached_etas()
     try:
         timeline = order_timeline(wanted) or (
             order_timeline(wanted.upper()) if wanted != wanted.upper() else None
@@ -296,9 +324,10 @@ def order_page(wanted: str) -> None:
     title, toggle = st.columns([3, 1], vertical_alignment="bottom")
     title.header(md(timeline.order_id), anchor=False)
     show_utc = toggle.toggle("Times in UTC", key=UTC_KEY)
-    header(timeline, show_utc)
+    etas = shipment_etas(timeline.order_id)
+    header(timeline, etas, show_utc)
     what_to_say(timeline)
-    shipments(timeline, show_utc)
+    shipments(timeline, etas, show_utc)
     open_exceptions(timeline)
     alerts_sent(timeline, show_utc)
     st.subheader("Timeline", anchor=False)

@@ -103,7 +103,7 @@ def test_a_deep_link_opens_the_order_with_status_promise_estimate_and_what_to_sa
     assert "**Delivery is delayed**" in page
     assert "In transit since" in page
     assert f"**{orders.promise.astimezone(CHICAGO):%a %b %-d, %Y}" in page
-    assert "Source: Carrier's new estimate after a delay" in page
+    assert "Source: the carrier's new date after a delay" in page  # the ETA (pipeline.eta) of the parcel
     assert "after the promise" in page
     assert "What to tell the customer: Delayed by weather" in page
     assert markdown_safe("Apologise: bad weather has slowed deliveries on the way.") in page

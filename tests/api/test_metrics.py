@@ -88,3 +88,36 @@ def test_open_quarantine_is_counted_by_source_and_reason(api_url: str, api_engin
     samples = _samples(api_url)
 
     assert samples[("waypoint_quarantine_open", (("reason", "unknown_code"), ("source", "carrier:ups")))] == 1
+
+
+def test_pipeline_health_and_quality_findings_are_gauges_per_source(api_url: str, api_engine: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.quality.findings import Finding, record_findings
+    from pipeline.quality.health_job import check_once
+
+    now = datetime.now(UTC)
+    with api_engine.begin() as conn:  # a DC that sent a payload a minute for two weeks, then stopped
+        conn.execute(
+            text(
+                "INSERT INTO source_counter (source, hour, received, normalized, last_received_at)"
+                " SELECT 'wms:DC-CMH', h, 60, 60, least(h + interval '59 minutes', CAST(:last AS timestamptz))"
+                " FROM generate_series(date_trunc('hour', CAST(:last AS timestamptz)) - interval '15 days',"
+                " CAST(:last AS timestamptz), interval '1 hour') AS h"
+            ),
+            {"last": now - timedelta(minutes=30)},
+        )
+        check_once(conn, now=now)
+        record_findings(conn, [Finding("timestamp", "epoch", "wms:DC-CMH", "quarantined", "9")], now)
+
+    samples = _samples(api_url)
+
+    cmh = (("source", "wms:DC-CMH"),)
+    assert samples[("waypoint_source_health_breach", cmh)] == 1
+    freshness = (("breach", "freshness"), ("source", "wms:DC-CMH"))
+    assert samples[("waypoint_source_health_breach_kind", freshness)] == 1
+    assert 29 * 60 < samples[("waypoint_source_silent_seconds", cmh)] < 31 * 60
+    assert samples[("waypoint_source_freshness_limit_seconds", cmh)] == 7 * 60
+    assert samples[("waypoint_source_expected_payloads_per_hour", cmh)] == 60
+    finding = (("action", "quarantined"), ("area", "timestamp"), ("rule", "epoch"), ("source", "wms:DC-CMH"))
+    assert samples[("waypoint_quality_findings", finding)] == 1

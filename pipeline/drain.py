@@ -18,6 +18,7 @@ from pipeline.counters import BatchTallies, record_tallies
 from pipeline.inbox import InboxRow, claim_pending, mark_done, read_rows
 from pipeline.load import StagedEvent, load_events
 from pipeline.normalize import normalize_payload
+from pipeline.quality.gate import screen_batch
 from pipeline.quarantine import quarantine, resolve_payload
 from pipeline.registry import Registry
 from pipeline.sources import UnknownSourceError, adapter_for
@@ -78,6 +79,15 @@ def process_rows(
                     raw_id=row.raw_id,
                     reasons=sorted({r.reason_code for r in rejections}),
                 )
+    gate = screen_batch(conn, staged)  # invalid timestamps, inferred events replaced (issue #7)
+    staged = gate.kept
+    inbox_source = {row.raw_id: row.source for row in rows}
+    for held in gate.held:
+        source = inbox_source.get(held.raw_id, held.source)
+        quarantined += quarantine(conn, source, held.raw_id, b"", [held.rejection])
+        tallies[source].quarantined += 1
+    for repeat in gate.repeated:  # quarantined before: a resent copy is a duplicate
+        tallies[inbox_source.get(repeat.raw_id, repeat.source)].duplicates += 1
     report = load_events(conn, staged, batch_id=batch_id)
     loaded_at = datetime.now(UTC)
     by_raw = report.loaded_by_raw_id

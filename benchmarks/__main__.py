@@ -6,7 +6,14 @@ import importlib
 import signal
 import sys
 
-BENCHMARKS = ["benchmarks.ingestion", "benchmarks.event_table"]
+BENCHMARKS = [
+    "benchmarks.ingestion",
+    "benchmarks.freshness",
+    "benchmarks.webhook_receipt",
+    "benchmarks.page_loads",
+    "benchmarks.event_table",
+    "benchmarks.tracking_api",
+]
 
 
 def main(names: list[str]) -> None:

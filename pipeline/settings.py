@@ -185,6 +185,23 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="Base URL customers reach Waypoint's API at; links in customer messages point below it.",
     )
+    tracking_token_ttl_days: float = Field(
+        default=60.0, gt=0, description="How long a tracking link (`/v1/tracking/t/<token>`) stays valid."
+    )
+    api_rate_limit_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Customer API requests (tracking, address confirmation) one client may make per minute, "
+        "sustained; over it the API answers 429 with Retry-After. Counted per API process.",
+    )
+    api_rate_limit_burst: int = Field(
+        default=20, ge=1, description="Requests one client may make at once before the per-minute rate applies."
+    )
+    api_trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the client of the rate limit from the last X-Forwarded-For entry (set only behind a "
+        "proxy that appends it); otherwise the peer address of the connection.",
+    )
 
 
 @lru_cache(maxsize=1)

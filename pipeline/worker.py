@@ -114,9 +114,13 @@ def drain_forever(context: PipelineContext) -> None:
 def scheduled_jobs(context: PipelineContext) -> list[tuple[str, Callable[[], object], float]]:
     """(name, job, seconds between runs): upkeep, the reactions to new events, and the source pollers."""
     from dashboard.flow_snapshots import snapshot_flow
+    from pipeline.eta import refresh_etas
     from pipeline.exceptions.detector import detect_exceptions
     from pipeline.kpis.rollups import refresh_kpi_rollups
+    from pipeline.labor.forecast_store import refresh_labor_forecasts
     from pipeline.notify.dispatch import send_due
+    from pipeline.playbooks.runner import run_playbooks
+    from pipeline.quality.jobs import quality_jobs
     from pipeline.source_jobs import source_polling_jobs
     from pipeline.sources.inventory_feed import sync_inventory
 
@@ -126,10 +130,14 @@ def scheduled_jobs(context: PipelineContext) -> list[tuple[str, Callable[[], obj
         ("ensure_partitions", lambda: ensure_partitions(context), 6 * 3600.0),
         ("refresh_registry", context.refresh, 60.0),
         ("detect_exceptions", lambda: detect_exceptions(engine), 30.0),
+        ("refresh_etas", lambda: refresh_etas(engine), 60.0),
+        ("run_playbooks", lambda: run_playbooks(engine, settings=settings), 30.0),
         ("send_notifications", lambda: send_due(engine, settings=settings), 30.0),
         ("refresh_kpi_rollups", lambda: refresh_kpi_rollups(engine), 60.0),
         ("snapshot_flow", lambda: snapshot_flow(engine, datetime.now(UTC)), 60.0),
         ("sync_inventory", lambda: sync_inventory(engine, settings, database_url=context.database_url), 900.0),
+        ("refresh_labor_forecasts", lambda: refresh_labor_forecasts(engine), 300.0),
+        *quality_jobs(engine, settings, context.database_url),  # health, backfill, SKU master (issue #7)
         *source_polling_jobs(context),
     ]
 

@@ -4,7 +4,7 @@ users go through the real buttons, change the database and write the audit log."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,13 +13,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import DEMO_USERS, SignedInUser, authenticate, seed_demo_users
 from dashboard.kiosk import token_hash
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import make_engine
 from db.models.access import AppUser, AuditLog
 from db.models.kiosk import KioskToken
 from pipeline.settings import get_settings
-
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "admin.py"
+from tests.pages.app_session import open_page as open_script
 
 
 @pytest.fixture
@@ -47,12 +45,9 @@ def signed_in(db, username: str) -> SignedInUser:
     return SignedInUser(row.user_id, row.username, row.display_name, row.role, row.facility_id, "password")
 
 
-def open_page(user: SignedInUser | None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    if user is not None:
-        at.session_state[SIGNED_IN_USER_KEY] = user
-    at.context = {"url": "https://ops.example.com/admin", "timezone": "America/New_York"}
-    return at.run()
+open_page = partial(
+    open_script, "admin.py", context={"url": "https://ops.example.com/admin", "timezone": "America/New_York"}
+)
 
 
 def button(at: AppTest, label: str):

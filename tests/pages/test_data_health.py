@@ -5,45 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import partial
 
 import pytest
 from sqlalchemy import make_url, text
-from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import SignedInUser
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import ensure_database, make_engine, sibling_database_url
 from pipeline.quality.findings import Finding, record_findings
 from pipeline.quality.health_job import check_once
-from pipeline.settings import get_settings
 from tests.conftest import _throwaway_name, drop_with_sources
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "data_health.py"
-
-
-def signed_in_as(role: str) -> SignedInUser:
-    return SignedInUser(user_id=1, username=role, display_name=f"Test {role}", role=role, facility_id=None,
-                        method="password")  # fmt: skip
-
-
-def open_page(user: SignedInUser) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    return at.run()
-
-
-@pytest.fixture
-def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    def point(url: str | None) -> None:
-        if url is None:
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-
-    yield point
-    get_settings.cache_clear()
+open_page = partial(open_script, "data_health.py")
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +118,7 @@ def test_a_pipeline_health_exception_shows_in_the_exception_queue(
     finally:
         engine.dispose()
     point_app_at(fresh_database_url)
-    queue = AppTest.from_file(str(PAGE.with_name("exception_queue.py")), default_timeout=60)
-    queue.session_state[SIGNED_IN_USER_KEY] = signed_in_as("supervisor")
-    queue.run()
+    queue = open_script("exception_queue.py", signed_in_as("supervisor"))
 
     assert not queue.exception
     assert [s.value for s in queue.subheader] == ["Pipeline health · 1"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -14,36 +13,20 @@ from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import SignedInUser
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import make_engine
 from pipeline.exceptions.detector import detect_exceptions
 from pipeline.settings import get_settings
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 from tests.pages.exception_queue_world import ADDRESS, DELAYED, LOST, PLACED, SHORT, build_queue
 from tests.pipeline.exceptions.streams import load, order_until, pick_short
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "exception_queue.py"
 ALLOWED = ("admin", "supervisor", "floor_lead", "support_agent")
 
 
-def signed_in_as(role: str, facility_id: str | None = None) -> SignedInUser:
-    return SignedInUser(
-        user_id=1,
-        username=f"{role}_1",
-        display_name=f"Test {role}",
-        role=role,
-        facility_id=facility_id,
-        method="password",
-    )
-
-
 def open_page(user: SignedInUser, *, exception: int | None = None, **state) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    for key, value in state.items():
-        at.session_state[key] = value
-    if exception is not None:
-        at.query_params["exception"] = str(exception)
-    return at.run()
+    query = {} if exception is None else {"exception": str(exception)}
+    return open_script("exception_queue.py", user, query=query, state=state)
 
 
 @pytest.fixture

@@ -7,23 +7,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import SignedInUser
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import make_engine
 from pipeline.exceptions.detector import detect_exceptions
 from pipeline.playbooks.policy import POLICY_FILE, parse_policy
 from pipeline.playbooks.runner import run_playbooks
 from pipeline.settings import Settings, get_settings
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 from tests.pipeline.exceptions.streams import carrier_event, load, order_until, pick_short
 from tests.pipeline.playbooks.world import stock
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "exception_queue.py"
 PLACED = datetime(2026, 11, 16, 17, 5, tzinfo=UTC)
 SHORT, ADDRESS = "SO-61000001", "SO-61000002"
 SELECT_FIRST_ROW = {"selection": {"rows": [0], "columns": [], "cells": []}}
@@ -81,11 +79,7 @@ def queue(
 
 
 def open_group(role: str, group: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = SignedInUser(
-        user_id=1, username=f"{role}_1", display_name=role, role=role, facility_id=None, method="password"
-    )
-    at.run()
+    at = open_script("exception_queue.py", signed_in_as(role))
     at.session_state[f"queue_{group}"] = SELECT_FIRST_ROW
     return at.run()
 

@@ -5,55 +5,23 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
+from functools import partial
 
 import polars as pl
 import pytest
 from sqlalchemy import make_url
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import SignedInUser
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import ensure_database, make_engine, sibling_database_url
 from pipeline.kpis.definitions import KPIS
 from pipeline.kpis.rollups import rebuild_kpi_rollups
-from pipeline.settings import get_settings
 from tests.conftest import _throwaway_name, drop_with_sources
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 from tests.pipeline.kpis.history import synthetic_history
 from tests.pipeline.kpis.orders import load
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "kpi_trends.py"
-
-
-def signed_in_as(role: str, facility_id: str | None = None) -> SignedInUser:
-    return SignedInUser(
-        user_id=1,
-        username=role,
-        display_name=f"Test {role}",
-        role=role,
-        facility_id=facility_id,
-        method="password",
-    )
-
-
-def open_page(user: SignedInUser) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    return at.run()
-
-
-@pytest.fixture
-def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    def point(url: str | None) -> None:
-        if url is None:
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-
-    yield point
-    get_settings.cache_clear()
+open_page = partial(open_script, "kpi_trends.py")
 
 
 @pytest.fixture(scope="module")

@@ -4,47 +4,31 @@ of simulated demand at both DCs: heatmap, roster edit stored and audited, foreca
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 import pytest
 from sqlalchemy import text
-from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import SignedInUser
 from dashboard.queries.labor_planning import cached_labor_view, roster_changes
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import make_engine
 from pipeline.labor.roster import RosterChange
-from pipeline.settings import get_settings
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 from tests.pipeline.labor.demand_events import database_with_demand
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "labor_planning.py"
-
-
-def signed_in_as(role: str, facility_id: str | None = None) -> SignedInUser:
-    return SignedInUser(user_id=1, username=f"{role}1", display_name=f"Test {role}", role=role,
-                        facility_id=facility_id, method="password")  # fmt: skip
-
-
-def open_page(user: SignedInUser) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=90)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    return at.run()
+open_page = partial(open_script, "labor_planning.py", timeout=90)
 
 
 @pytest.fixture
-def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+def point_app_at(point_app_at) -> Iterator:
+    """As everywhere, and with no labor view cached from another test's database."""
+
     def point(url: str | None) -> None:
-        if url is None:
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
+        point_app_at(url)
         cached_labor_view.clear()
 
     yield point
-    get_settings.cache_clear()
     cached_labor_view.clear()
 
 
@@ -141,9 +125,9 @@ def test_a_roster_edit_is_stored_and_audited(history_url: str, point_app_at) -> 
             ).all()
     finally:
         engine.dispose()
-    assert tuple(stored) == (9, "supervisor1")
+    assert tuple(stored) == (9, "supervisor_1")
     assert [tuple(row) for row in audit] == [
-        ("supervisor1", "supervisor", f"DC-CMH/{first['Day']:%Y-%m-%d}/{first['Shift']}/{first['Process']}",
+        ("supervisor_1", "supervisor", f"DC-CMH/{first['Day']:%Y-%m-%d}/{first['Shift']}/{first['Process']}",
          None, {"headcount": 9})
     ]  # fmt: skip
     assert at.data_editor[0].value.iloc[0]["Rostered"] == 9

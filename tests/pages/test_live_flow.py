@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,15 @@ from dashboard.auth import DEMO_USERS, SignedInUser, seed_demo_users
 from dashboard.kiosk import IssuedKioskLink, issue_kiosk_link, revoke_kiosk_link
 from dashboard.kiosk_screen import _SCREEN_KEY, KioskScreen
 from dashboard.queries.live_flow import _cached
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import ensure_database, make_engine, sibling_database_url
 from db.models.access import AppUser
 from pipeline.settings import get_settings
 from tests.conftest import _throwaway_name, drop_with_sources
 from tests.dashboard.flow_orders import order_in_stage
+from tests.pages.app_session import open_page as open_script
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
-PAGE = ROOT / "pages" / "live_flow.py"
 STAGE_LABELS = [
     "Allocated",
     "Released",
@@ -81,11 +81,7 @@ def demo_user(role: str) -> SignedInUser:
     return SignedInUser(1, demo.username, demo.display_name, demo.role, demo.facility_id, "password")
 
 
-def open_page(user: SignedInUser | None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    if user is not None:
-        at.session_state[SIGNED_IN_USER_KEY] = user
-    return at.run()
+open_page = partial(open_script, "live_flow.py")
 
 
 def open_kiosk(query: dict[str, str]) -> AppTest:
@@ -232,10 +228,8 @@ def test_a_bad_kiosk_link_is_refused_in_words(app_database, case, refusal):
 
 def test_a_screen_whose_link_is_revoked_is_refused_at_its_next_refresh(app_database):
     issued = issue(app_database)
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.query_params["kiosk"] = issued.token
-    at.session_state[_SCREEN_KEY] = KioskScreen(issued.kiosk_id, "DC-RNO", issued.token)
-    at.run()
+    screen = KioskScreen(issued.kiosk_id, "DC-RNO", issued.token)
+    at = open_page(None, query={"kiosk": issued.token}, state={_SCREEN_KEY: screen})
     assert tile(at, "Picking").metric[0].value == "2"
 
     revoke(app_database, issued.kiosk_id)
@@ -248,9 +242,7 @@ def test_a_screen_whose_link_is_revoked_is_refused_at_its_next_refresh(app_datab
 def test_a_kiosk_session_does_not_carry_over_to_a_url_without_its_token(app_database):
     """The kiosk screen remembered in a session counts only while the URL still carries its token."""
     issued = issue(app_database)
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[_SCREEN_KEY] = KioskScreen(issued.kiosk_id, "DC-RNO", issued.token)
-    at.run()
+    at = open_page(None, state={_SCREEN_KEY: KioskScreen(issued.kiosk_id, "DC-RNO", issued.token)})
 
     assert "Sign in to open Live flow" in texts(at.error)
     assert not at.metric

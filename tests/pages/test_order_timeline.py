@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,38 +14,23 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import SignedInUser
 from dashboard.order_story import markdown_safe
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import ensure_database, make_engine, sibling_database_url
 from pipeline.settings import get_settings
 from tests.conftest import _throwaway_name, drop_with_sources
 from tests.pages import order_timeline_orders as world
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "order_timeline.py"
 SEARCH_KEY = "order_timeline_search"
 ALLOWED = ("admin", "supervisor", "support_agent", "manager")
 CHICAGO = ZoneInfo("America/Chicago")  # the destination of every test order (the registry's example)
 
 
-def signed_in_as(role: str, facility_id: str | None = None) -> SignedInUser:
-    return SignedInUser(
-        user_id=1,
-        username=role,
-        display_name=f"Test {role}",
-        role=role,
-        facility_id=facility_id,
-        method="password",
-    )
-
-
 def open_page(user: SignedInUser, order: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.context = {"timezone": "America/Chicago"}
-    if order is not None:
-        at.query_params["order"] = order
-    return at.run()
+    query = {} if order is None else {"order": order}
+    return open_script(
+        "order_timeline.py", user, query=query, state=state, context={"timezone": "America/Chicago"}
+    )
 
 
 def texts(at: AppTest) -> str:
@@ -304,8 +288,8 @@ def test_an_agent_acts_on_an_open_exception_from_the_order_and_the_audit_log_rec
             ).one()
     finally:
         engine.dispose()
-    assert assigned == "support_agent"
-    assert tuple(audit) == ("support_agent", "support_agent", "assign_to_me", "exception")
+    assert assigned == "support_agent_1"
+    assert tuple(audit) == ("support_agent_1", "support_agent", "assign_to_me", "exception")
     assert at.success, "the outcome of the click is shown"
 
 

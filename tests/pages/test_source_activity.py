@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
 
 import pytest
 from sqlalchemy import make_url
-from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import SignedInUser
-from dashboard.session import SIGNED_IN_USER_KEY
 from db.engine import ensure_database, sibling_database_url
-from pipeline.settings import get_settings
 from tests.conftest import _throwaway_name, drop_with_sources
+from tests.pages.app_session import open_page as open_script
+from tests.pages.app_session import signed_in_as
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "source_activity.py"
-
-
-def signed_in_as(role: str, facility_id: str | None = None) -> SignedInUser:
-    return SignedInUser(
-        user_id=1,
-        username=role,
-        display_name=f"Test {role}",
-        role=role,
-        facility_id=facility_id,
-        method="password",
-    )
-
-
-def open_page(user: SignedInUser) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state[SIGNED_IN_USER_KEY] = user
-    at.context = {"timezone": "America/Los_Angeles"}
-    return at.run()
-
-
-@pytest.fixture
-def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    def point(url: str) -> None:
-        monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-
-    yield point
-    get_settings.cache_clear()
+open_page = partial(open_script, "source_activity.py", context={"timezone": "America/Los_Angeles"})
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.engine import make_engine
 from pipeline.settings import get_settings
@@ -16,6 +17,10 @@ from simulator.databases import sim_database_url
 
 class DatabaseNotConfigured(RuntimeError):
     """DATABASE_URL is unset: the app does not start a database of its own."""
+
+
+DATABASE_TROUBLE = (SQLAlchemyError, DatabaseNotConfigured)
+"""What a page catches to say "the database cannot be reached" instead of showing a traceback."""
 
 
 def main_database_url() -> str:

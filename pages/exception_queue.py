@@ -13,11 +13,10 @@ from datetime import UTC, datetime
 import polars as pl
 import streamlit as st
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import exception_board as board
 from dashboard.components.exception_actions import exception_panel, show_outcome
-from dashboard.database import DatabaseNotConfigured
+from dashboard.database import DATABASE_TROUBLE
 from dashboard.queries.exception_queue import (
     QUEUE_LIMIT,
     QueueFilters,
@@ -35,7 +34,6 @@ log = structlog.get_logger("pages.exception_queue")
 OPENED_KEY = "exception_queue_opened_at"
 EXCEPTION_PARAM = "exception"
 NEW_COUNT_SECONDS = 15
-DATA_TROUBLE = (SQLAlchemyError, DatabaseNotConfigured)
 
 if OPENED_KEY not in st.session_state:
     st.session_state[OPENED_KEY] = datetime.now(UTC)
@@ -76,7 +74,7 @@ filters = QueueFilters(
 def new_since_you_opened() -> None:
     try:
         count = new_since_opened(opened_at, filters)
-    except DATA_TROUBLE:
+    except DATABASE_TROUBLE:
         return
     if count:
         st.info(f"{count} new since you opened — Refresh to see them.", icon=":material/fiber_new:")
@@ -97,7 +95,7 @@ if linked.isdigit():
 
 try:
     data = exception_queue(filters, opened_at)
-except DATA_TROUBLE as error:
+except DATABASE_TROUBLE as error:
     log.warning("exception_queue.unavailable", error=str(error))
     st.error(
         "The exception queue cannot be read right now: Waypoint's database cannot be reached. Try Refresh in a moment."

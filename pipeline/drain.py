@@ -91,18 +91,31 @@ def process_rows(
     report = load_events(conn, staged, batch_id=batch_id)
     loaded_at = datetime.now(UTC)
     by_raw = report.loaded_by_raw_id
+    offered, latest = _offered_by_raw_id(staged)
     for row in rows:
-        offered = [s for s in staged if s.raw_id == row.raw_id]
         tally = tallies[row.source]
         tally.normalized += by_raw.get(row.raw_id, 0)
-        tally.duplicates += len(offered) - by_raw.get(row.raw_id, 0)
+        tally.duplicates += offered.get(row.raw_id, 0) - by_raw.get(row.raw_id, 0)
         tally.add_lag(row.received_at, loaded_at, by_raw.get(row.raw_id, 0))
-        if offered:
-            latest = max(s.event.occurred_at for s in offered)
-            tally.last_event_at = max(filter(None, (tally.last_event_at, latest)))
+        if row.raw_id in latest:
+            tally.last_event_at = max(filter(None, (tally.last_event_at, latest[row.raw_id])))
     record_tallies(conn, tallies, loaded_at)
     mark_done(conn, [row.raw_id for row in rows], batch_id)
     return BatchReport(len(rows), len(staged), report.loaded, quarantined)
+
+
+def _offered_by_raw_id(
+    staged: Sequence[StagedEvent],
+) -> tuple[dict[int | None, int], dict[int | None, datetime]]:
+    """Per inbox row: how many events it offered to the load, and the latest time among them."""
+    offered: dict[int | None, int] = {}
+    latest: dict[int | None, datetime] = {}
+    for item in staged:
+        raw_id, at = item.raw_id, item.event.occurred_at
+        offered[raw_id] = offered.get(raw_id, 0) + 1
+        if raw_id not in latest or at > latest[raw_id]:
+            latest[raw_id] = at
+    return offered, latest
 
 
 def replay(

@@ -1,15 +1,18 @@
-"""Load validated events: COPY into a staging table, one INSERT … ON CONFLICT for identity, then the
-events and the projection, all in the caller's transaction.
+"""Load validated events: claim their identities in one INSERT … ON CONFLICT, COPY the new ones to a
+staging table, then write the events and the projection from it, all in the caller's transaction.
 
 Identity is (source, event_id). Carrier scans also carry a semantic key — carrier, tracking number,
 canonical type, UTC instant and raw code, never the free text — so a scan resent with another id or
 description is recognised. Both keys live in `event_key`, outside the monthly partitions, so uniqueness
 spans every month. Within a batch, and across batches in any order, the result is the same.
+
+Only the keys travel before the claim; the whole row is sent once, for the events that turn out new.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,52 +23,50 @@ from sqlalchemy import Connection, text
 from pipeline.canonical import ValidatedEvent
 from pipeline.projection import project_fresh_events, projection_stage
 
-_STAGE_COLUMNS = (
-    "ordinal", "source", "event_id", "event_type", "stage", "severity", "schema_version", "occurred_at",
-    "local_time", "time_zone", "utc_offset_minutes", "order_id", "facility_id", "shipment_id", "carrier",
-    "tracking_number", "sequence", "attributes", "flags", "received_at", "raw_id", "batch_id", "semantic_key",
-    "proj_stage", "proj_rank", "proj_terminal",
+_FRESH_COLUMNS = (
+    "source", "event_id", "event_type", "stage", "severity", "schema_version", "occurred_at", "local_time",
+    "time_zone", "utc_offset_minutes", "order_id", "facility_id", "shipment_id", "carrier", "tracking_number",
+    "sequence", "attributes", "flags", "received_at", "raw_id", "batch_id", "proj_stage", "proj_rank",
+    "proj_terminal",
 )  # fmt: skip
 
+# The staging table empties itself at commit; the DELETE covers several loads in one transaction.
 _CREATE_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS event_stage (
-    ordinal integer, source text, event_id text, event_type text, stage text, severity text,
-    schema_version smallint, occurred_at timestamptz, local_time timestamp, time_zone text,
-    utc_offset_minutes smallint, order_id text, facility_id text, shipment_id text, carrier text,
-    tracking_number text, sequence bigint, attributes jsonb, flags text[], received_at timestamptz,
-    raw_id bigint, batch_id bigint, semantic_key bytea, proj_stage text, proj_rank smallint,
+CREATE TEMP TABLE IF NOT EXISTS event_fresh (
+    source text, event_id text, event_type text, stage text, severity text, schema_version smallint,
+    occurred_at timestamptz, local_time timestamp, time_zone text, utc_offset_minutes smallint, order_id text,
+    facility_id text, shipment_id text, carrier text, tracking_number text, sequence bigint, attributes jsonb,
+    flags text[], received_at timestamptz, raw_id bigint, batch_id bigint, proj_stage text, proj_rank smallint,
     proj_terminal boolean
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS event_fresh (LIKE event_stage) ON COMMIT DELETE ROWS;
-DELETE FROM event_stage;
 DELETE FROM event_fresh;
 """
 
-# The staging tables empty themselves at commit; the DELETEs cover several loads in one transaction.
-
-# New identities only; ORDER BY gives concurrent workers the same lock order on event_key.
-_CLAIM_IDENTITIES = """
-WITH claimed AS (
+# New identities only. The keys arrive sorted by (source, event_id), and are inserted in that order, so
+# concurrent workers take the locks on event_key in the same order.
+_CLAIM_IDENTITIES = text(
+    """
     INSERT INTO event_key (source, event_id, semantic_key, occurred_at)
-    SELECT source, event_id, semantic_key, occurred_at FROM event_stage ORDER BY source, event_id, ordinal
+    SELECT source, event_id, semantic_key, occurred_at
+    FROM unnest(CAST(:sources AS text[]), CAST(:event_ids AS text[]), CAST(:semantic_keys AS bytea[]),
+                CAST(:occurred AS timestamptz[])) WITH ORDINALITY AS k(source, event_id, semantic_key, occurred_at, position)
+    ORDER BY position
     ON CONFLICT DO NOTHING
     RETURNING source, event_id
+    """
 )
-INSERT INTO event_fresh
-SELECT DISTINCT ON (s.source, s.event_id) s.*
-FROM event_stage AS s JOIN claimed AS c USING (source, event_id)
-ORDER BY s.source, s.event_id, s.ordinal
-"""
 
-_INSERT_EVENTS = """
-INSERT INTO event (occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time,
-                   time_zone, utc_offset_minutes, order_id, facility_id, shipment_id, carrier, tracking_number,
-                   sequence, attributes, flags, received_at, raw_id, batch_id)
-SELECT occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time, time_zone,
-       utc_offset_minutes, order_id, facility_id, shipment_id, carrier, tracking_number, sequence, attributes,
-       flags, received_at, raw_id, batch_id
-FROM event_fresh
-"""
+_INSERT_EVENTS = text(
+    """
+    INSERT INTO event (occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time,
+                       time_zone, utc_offset_minutes, order_id, facility_id, shipment_id, carrier, tracking_number,
+                       sequence, attributes, flags, received_at, raw_id, batch_id)
+    SELECT occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time, time_zone,
+           utc_offset_minutes, order_id, facility_id, shipment_id, carrier, tracking_number, sequence, attributes,
+           flags, received_at, raw_id, batch_id
+    FROM event_fresh
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -108,34 +109,53 @@ def load_events(
     """Write new events and update the projection. Duplicates are skipped, never written twice."""
     if not staged:
         return LoadReport(0, 0)
-    conn.exec_driver_sql(_CREATE_STAGING)
-    _copy_to_stage(conn, staged, batch_id)
-    conn.execute(text(_CLAIM_IDENTITIES))
-    loaded = conn.execute(text(_INSERT_EVENTS)).rowcount
-    by_raw_id: dict[int, int] = {}
-    if loaded:
+    firsts = _first_of_each_identity(staged)
+    claimed = _claim_identities(conn, firsts)
+    fresh = [item for item in firsts if (item.event.source, item.event.event_id) in claimed]
+    if fresh:
+        conn.exec_driver_sql(_CREATE_STAGING)
+        _copy_fresh(conn, fresh, batch_id)
+        conn.execute(_INSERT_EVENTS)
         project_fresh_events(conn)
-        by_raw_id = dict(
-            conn.execute(
-                text("SELECT raw_id, count(*) FROM event_fresh WHERE raw_id IS NOT NULL GROUP BY raw_id")
-            ).all()
-        )
-    return LoadReport(offered=len(staged), loaded=loaded, loaded_by_raw_id=by_raw_id)
+    by_raw_id = Counter(item.raw_id for item in fresh if item.raw_id is not None)
+    return LoadReport(offered=len(staged), loaded=len(fresh), loaded_by_raw_id=dict(by_raw_id))
 
 
-def _copy_to_stage(conn: Connection, staged: Sequence[StagedEvent], batch_id: int | None) -> None:
+def _first_of_each_identity(staged: Sequence[StagedEvent]) -> list[StagedEvent]:
+    """A repeat of an identity within the batch is a duplicate whatever the table holds: the first stays."""
+    firsts: dict[tuple[str, str], StagedEvent] = {}
+    for item in staged:
+        firsts.setdefault((item.event.source, item.event.event_id), item)
+    return list(firsts.values())
+
+
+def _claim_identities(conn: Connection, items: Sequence[StagedEvent]) -> set[tuple[str, str]]:
+    """Insert the identities (and semantic keys) not taken yet; returns those this call took."""
+    ordered = sorted((item.event for item in items), key=lambda event: (event.source, event.event_id))
+    rows = conn.execute(
+        _CLAIM_IDENTITIES,
+        {
+            "sources": [event.source for event in ordered],
+            "event_ids": [event.event_id for event in ordered],
+            "semantic_keys": [semantic_key(event) for event in ordered],
+            "occurred": [event.occurred_at for event in ordered],
+        },
+    )
+    return {(source, event_id) for source, event_id in rows}
+
+
+def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | None) -> None:
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for ordinal, item in enumerate(staged):
+    with cursor.copy(f"COPY event_fresh ({', '.join(_FRESH_COLUMNS)}) FROM STDIN") as copy:
+        for item in fresh:
             event = item.event
             stage_name, rank, terminal = projection_stage(event.event_type)
             copy.write_row(
                 (
-                    ordinal, event.source, event.event_id, event.event_type, event.stage, event.severity,
+                    event.source, event.event_id, event.event_type, event.stage, event.severity,
                     event.schema_version, event.occurred_at, event.local_time, event.time_zone,
                     event.utc_offset_minutes, event.order_id, event.facility_id, event.shipment_id,
                     event.carrier, event.tracking_number, event.sequence, orjson.dumps(event.attributes).decode(),
-                    list(event.flags), item.received_at, item.raw_id, batch_id, semantic_key(event),
-                    stage_name, rank, terminal,
+                    list(event.flags), item.received_at, item.raw_id, batch_id, stage_name, rank, terminal,
                 )
             )  # fmt: skip

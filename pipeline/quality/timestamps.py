@@ -87,9 +87,33 @@ def judge_times(
             continue
         at = verdict.occurred_at if verdict else event.occurred_at
         placed_here[event.order_id] = min(at, placed_here.get(event.order_id, at))
-    if not placed_here:
-        return first
+    newly_placed = {order: at for order, at in placed_here.items() if order not in placed}
+    if not _placement_matters(events, newly_placed, first.verdicts, limits):
+        return first  # the second reading would give the same verdicts
     return _judge(events, {**placed_here, **placed}, before, limits)
+
+
+def _placement_matters(
+    events: Sequence[TimedEvent],
+    newly_placed: Mapping[str, datetime],
+    verdicts: Mapping[int, TimeVerdict],
+    limits: TimestampLimits,
+) -> bool:
+    """Could knowing when this batch's new orders were placed change a verdict? Only for an event of such
+    an order that `before_order` would fire on, or one a rule already fired on (its correction is checked
+    against the placement too); any other event is judged exactly as without it."""
+    if not newly_placed:
+        return False
+    tolerance = limits.before_order_tolerance
+    for event in events:
+        placed_at = newly_placed.get(event.order_id)
+        if placed_at is None:
+            continue
+        if event.index in verdicts:
+            return True
+        if event.event_type != ORDER_RECEIVED and event.occurred_at < placed_at - tolerance:
+            return True
+    return False
 
 
 def _judge(
@@ -100,12 +124,16 @@ def _judge(
 ) -> Judgement:
     verdicts: dict[int, TimeVerdict] = {}
     sequenced: dict[str, list[TimedEvent]] = defaultdict(list)
+    covered: dict[str, bool] = {}
     for event in events:
         point = point_rule(event, placed.get(event.order_id), limits)
         if point is not None:
             verdicts[event.index] = point
-        if event.sequence is not None and limits.sequence.covers(event.source):
-            sequenced[event.source].append(event)
+        source = event.source
+        if source not in covered:
+            covered[source] = limits.sequence.covers(source)
+        if event.sequence is not None and covered[source]:
+            sequenced[source].append(event)
         elif point is not None and point.rule != "nonexistent_local":
             verdicts[event.index] = _quarantined(point, "no sequence to correct it from")
     tails: dict[str, tuple[int, list[datetime]]] = {}

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import Connection, text
@@ -156,6 +157,13 @@ def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | 
                     event.schema_version, event.occurred_at, event.local_time, event.time_zone,
                     event.utc_offset_minutes, event.order_id, event.facility_id, event.shipment_id,
                     event.carrier, event.tracking_number, event.sequence, orjson.dumps(event.attributes).decode(),
-                    list(event.flags), item.received_at, item.raw_id, batch_id, stage_name, rank, terminal,
+                    _text_array(tuple(event.flags)), item.received_at, item.raw_id, batch_id, stage_name, rank, terminal,
                 )
             )  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _text_array(items: tuple[str, ...]) -> str:
+    """A text[] literal for COPY. Events carry a handful of distinct flag sets, so each is quoted once."""
+    quoted = ('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
+    return "{" + ",".join(quoted) + "}"

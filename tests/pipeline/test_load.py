@@ -16,7 +16,9 @@ PLACED = datetime(2026, 11, 16, 17, 5, tzinfo=UTC)
 
 
 def state(conn: Connection, order_id: str) -> dict:
-    row = conn.execute(text("SELECT * FROM order_state WHERE order_id = :o"), {"o": order_id}).mappings().one()
+    row = (
+        conn.execute(text("SELECT * FROM order_state WHERE order_id = :o"), {"o": order_id}).mappings().one()
+    )
     return {k: v for k, v in row.items() if k != "updated_at"}
 
 
@@ -51,7 +53,11 @@ def test_loading_the_same_events_again_writes_nothing(conn: Connection) -> None:
 
 def test_a_carrier_scan_resent_with_new_id_and_text_is_a_duplicate(conn: Connection) -> None:
     scan = canonical_event("ARRIVED_AT_HUB", "SO-00000003", PLACED)
-    resent = {**scan, "event_id": "resent-1", "attributes": {**scan["attributes"], "description": "Arrived at Facility"}}
+    resent = {
+        **scan,
+        "event_id": "resent-1",
+        "attributes": {**scan["attributes"], "description": "Arrived at Facility"},
+    }
 
     report = load_events(conn, staged([scan, resent]))
 
@@ -85,7 +91,10 @@ def test_one_parcel_of_a_split_order_delivered_is_a_partial_delivery(conn: Conne
                                 shipment_id="SO-00000005-2", tracking_number="1Z999AA10000000052")]),
     )  # fmt: skip
 
-    assert (state(conn, "SO-00000005")["stage"], state(conn, "SO-00000005")["is_terminal"]) == ("delivered", True)
+    assert (state(conn, "SO-00000005")["stage"], state(conn, "SO-00000005")["is_terminal"]) == (
+        "delivered",
+        True,
+    )
 
 
 def test_the_latest_hold_event_decides_whether_an_order_is_on_hold(conn: Connection) -> None:
@@ -99,7 +108,9 @@ def test_the_latest_hold_event_decides_whether_an_order_is_on_hold(conn: Connect
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), batches=st.integers(1, 6), duplicate=st.booleans())
-def test_any_arrival_order_and_batching_gives_the_same_state(conn: Connection, seed: int, batches: int, duplicate: bool) -> None:
+def test_any_arrival_order_and_batching_gives_the_same_state(
+    conn: Connection, seed: int, batches: int, duplicate: bool
+) -> None:
     order_id = f"SO-9{seed:07d}"
     events = shipped_order(order_id, PLACED)
     savepoint = conn.begin_nested()
@@ -116,3 +127,15 @@ def test_any_arrival_order_and_batching_gives_the_same_state(conn: Connection, s
     savepoint.rollback()
 
     assert actual == expected
+
+
+def test_flags_and_the_first_of_a_repeated_identity_are_what_is_written(conn: Connection) -> None:
+    gap = {**canonical_event("PICK_STARTED", "SO-00000007", PLACED), "flags": ["dst_gap", "inferred"]}
+    repeat = {**gap, "attributes": {**gap["attributes"], "operator_id": "RNO-P999"}}
+
+    report = load_events(conn, staged([gap, repeat]))
+
+    assert (report.loaded, report.duplicates) == (1, 1)
+    row = conn.execute(text("SELECT flags, attributes FROM event WHERE order_id = 'SO-00000007'")).one()
+    assert row.flags == ["dst_gap", "inferred"]
+    assert row.attributes == gap["attributes"]

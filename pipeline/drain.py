@@ -18,7 +18,7 @@ from pipeline.counters import BatchTallies, record_tallies
 from pipeline.inbox import InboxRow, claim_pending, mark_done, read_rows
 from pipeline.load import StagedEvent, load_events
 from pipeline.normalize import normalize_payload
-from pipeline.quality.gate import screen_batch
+from pipeline.quality.gate import save_watermarks, screen_batch
 from pipeline.quarantine import quarantine, resolve_payload
 from pipeline.registry import Registry
 from pipeline.sources import UnknownSourceError, adapter_for
@@ -99,7 +99,9 @@ def process_rows(
         tally.add_lag(row.received_at, loaded_at, by_raw.get(row.raw_id, 0))
         if row.raw_id in latest:
             tally.last_event_at = max(filter(None, (tally.last_event_at, latest[row.raw_id])))
+    # Rows every worker updates (per-source counters and watermarks) come last: locked until the commit.
     record_tallies(conn, tallies, loaded_at)
+    save_watermarks(conn, gate, loaded_at)
     mark_done(conn, [row.raw_id for row in rows], batch_id)
     return BatchReport(len(rows), len(staged), report.loaded, quarantined)
 

@@ -7,8 +7,10 @@
 2. Inferred events that an observed event in this batch replaces are retired (pipeline/quality/inference.py).
 
 It reads when the batch's orders were placed and, for sources with a sequence, the watermark of the rows
-before the batch; it writes findings, remedies and the watermark. A handful of indexed statements per
-batch, whatever its size.
+before the batch; it writes findings and remedies, and hands back the new watermarks for the caller to
+save (`save_watermarks`) last in its transaction: every worker draining the same source updates the same
+watermark row, and that row stays locked from the update to the commit. A handful of indexed statements
+per batch, whatever its size.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class GateResult:
     repeated: list[HeldEvent] = field(default_factory=list)
     corrected: int = 0
     retired: int = 0
+    # Per sequenced source: (highest sequence, the accepted times of its last rows), for save_watermarks.
+    watermarks: dict[str, tuple[int, list[datetime]]] = field(default_factory=dict)
 
 
 def screen_batch(
@@ -88,7 +92,8 @@ def screen_batch(
     now: datetime | None = None,
     limits: TimestampLimits | None = None,
 ) -> GateResult:
-    """Judge the batch's times, correct or hold back what a rule rejects, retire replaced inferences."""
+    """Judge the batch's times, correct or hold back what a rule rejects, retire replaced inferences. The
+    new watermarks are in the result, for `save_watermarks`."""
     if not staged:
         return GateResult([])
     now = now or datetime.now(UTC)
@@ -117,13 +122,18 @@ def screen_batch(
     _drop_repeats(conn, result)
     record_findings(conn, findings, now)
     _save_remedies(conn, corrections, now)
-    for source, (last_sequence, times) in sorted(judgement.tails.items()):
+    result.watermarks = judgement.tails
+    result.retired = retire_superseded(conn, [item.event for item in result.kept], now)
+    return result
+
+
+def save_watermarks(conn: Connection, result: GateResult, now: datetime) -> None:
+    """Move each sequenced source's watermark forward (never back). Call it last before the commit."""
+    for source, (last_sequence, times) in sorted(result.watermarks.items()):
         conn.execute(
             _SAVE_WATERMARK,
             {"source": source, "last_sequence": last_sequence, "recent_times": times, "now": now},
         )
-    result.retired = retire_superseded(conn, [item.event for item in result.kept], now)
-    return result
 
 
 def corrected_event(event: ValidatedEvent, occurred_at: datetime) -> ValidatedEvent:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from pipeline.drain import drain_batch
 from pipeline.inbox import Arrival, land
-from pipeline.quality.gate import TIME_CORRECTED, screen_batch
+from pipeline.quality.gate import TIME_CORRECTED, save_watermarks, screen_batch
 from pipeline.quarantine import open_records
 from tests.canonical_factory import REGISTRY, ZONES, canonical_event, shipped_order, staged
 
@@ -87,6 +87,7 @@ def test_a_sequenced_row_ahead_of_its_log_is_corrected_keeping_the_original(conn
     now = datetime(2026, 11, 20, 18, 31, tzinfo=UTC)
 
     result = screen_batch(conn, batch, now=now)
+    save_watermarks(conn, result, now)
 
     assert result.held == [] and result.corrected == 1
     fixed = result.kept[5].event
@@ -103,7 +104,8 @@ def test_a_sequenced_row_ahead_of_its_log_is_corrected_keeping_the_original(conn
 def test_the_watermark_judges_the_first_rows_of_the_next_batch(conn: Connection) -> None:
     start = datetime(2026, 11, 20, 12, tzinfo=UTC)
     received = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
-    screen_batch(conn, staged(wms_rows(start, 8, 700), received_at=received), now=received)
+    first = screen_batch(conn, staged(wms_rows(start, 8, 700), received_at=received), now=received)
+    save_watermarks(conn, first, received)
     following = wms_rows(start + timedelta(minutes=16), 6, 708)
     following[0]["occurred_at"] = (start + timedelta(hours=6)).isoformat().replace("+00:00", "Z")
     result = screen_batch(conn, staged(following, received_at=received), now=received)

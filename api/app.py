@@ -1,5 +1,5 @@
 """The API service: the customer tracking API, the address-confirmation link, the support view of an
-order, carrier webhooks, /healthz and /metrics; OpenAPI at /docs.
+order, carrier webhooks, the SMS provider's delivery receipts, /healthz and /metrics; OpenAPI at /docs.
 
 `create_app(database_url)` builds the app; the engine is created in the lifespan, never at import, and
 disposed at shutdown. `settings` (default: the process's) gives the rate limit and the token secret.
@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import address_confirmation, health, internal_orders, metrics, tracking, webhooks
+from api import address_confirmation, health, internal_orders, message_receipts, metrics, tracking, webhooks
 from api.rate_limit import RateLimiter
 from api.tracking_metrics import RouteMetrics
 from db.engine import make_engine
@@ -54,7 +54,14 @@ def create_app(
     app.state.webhook_secret = secret
     app.state.carrier_formats = {carrier.carrier_id: carrier.feed_format for carrier in carriers()}
     customer = (tracking.router, address_confirmation.router, internal_orders.router)
-    for router in (*customer, webhooks.router, health.router, metrics.router, *routers):
+    for router in (
+        *customer,
+        webhooks.router,
+        message_receipts.router,
+        health.router,
+        metrics.router,
+        *routers,
+    ):
         app.include_router(router)
     app.add_middleware(RouteMetrics)
     return app

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
 
     app_port: int = Field(default=8501, description="Port of the Streamlit app.")
     sim_port: int = Field(default=8100, description="Port of the simulated source systems' HTTP APIs.")
+    sim_smtp_port: int = Field(
+        default=8125,
+        ge=1,
+        le=65535,
+        description="Port of the simulated customers' mail server: `waypoint run` sends customer emails there "
+        "when WAYPOINT_SMTP_HOST is unset.",
+    )
 
     sim_seed: int = Field(
         default=7, description="Random seed of the simulated world; same seed, same history."
@@ -156,6 +163,12 @@ class Settings(BaseSettings):
         "text messages wait in the outbox.",
     )
     sms_api_key: SecretStr | None = Field(default=None, description="Bearer token of the SMS provider's API.")
+    sms_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret the SMS provider signs its delivery receipts with (HMAC-SHA256 of the body in "
+        "`X-SMS-Signature: sha256=<hex>`, POSTed to `/webhooks/notifications/sms`). Unset: receipts are "
+        "accepted unsigned.",
+    )
     notify_quiet_hours: str = Field(
         default="21:00-08:00",
         pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
@@ -195,7 +208,9 @@ class Settings(BaseSettings):
         "sustained; over it the API answers 429 with Retry-After. Counted per API process.",
     )
     api_rate_limit_burst: int = Field(
-        default=20, ge=1, description="Requests one client may make at once before the per-minute rate applies."
+        default=20,
+        ge=1,
+        description="Requests one client may make at once before the per-minute rate applies.",
     )
     api_trust_forwarded_for: bool = Field(
         default=False,

@@ -1,4 +1,5 @@
-"""The simulated source systems' HTTP APIs in one app: store allocation tool, carrier tracking, helpdesk.
+"""The simulated source systems' HTTP APIs in one app: store allocation tool, carrier tracking, helpdesk,
+and the SMS provider Waypoint sends customer texts through.
 
 `create_app(main_database_url)` reads the tables the source systems fill (simulator.sources); the
 engine is created in the app's lifespan, never at import. `waypoint simulate live` serves it with
@@ -15,7 +16,8 @@ from fastapi import FastAPI
 from db.engine import make_engine
 from pipeline.settings import get_settings
 from simulator.databases import sim_database_url
-from simulator.http import carrier_api, faults, helpdesk_api, partner_api, store_api
+from simulator.http import carrier_api, faults, helpdesk_api, partner_api, sms_api, store_api
+from simulator.messaging.store import ensure_messaging_tables
 
 UNSET = object()
 
@@ -27,6 +29,8 @@ def create_app(main_database_url: str, *, store_api_token: str | None | object =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(sim_database_url(main_database_url), application_name="waypoint-sim-api")
+        with engine.begin() as conn:
+            ensure_messaging_tables(conn)
         app.state.sim_engine = engine
         try:
             yield
@@ -36,7 +40,9 @@ def create_app(main_database_url: str, *, store_api_token: str | None | object =
     app = FastAPI(title="Waypoint simulated source systems", lifespan=lifespan)
     app.state.faults = faults.FaultInjector()
     app.state.store_api_token = token
+    sms_key = get_settings().sms_api_key
+    app.state.sms_api_key = sms_key.get_secret_value() if sms_key else None
     app.middleware("http")(faults.apply_faults)
-    for module in (store_api, carrier_api, partner_api, helpdesk_api, faults):
+    for module in (store_api, carrier_api, partner_api, helpdesk_api, sms_api, faults):
         app.include_router(module.router)
     return app

@@ -1,7 +1,8 @@
 """Live mode: the seeded world keeps running. First a bulk catch-up from the stored clock to wall-clock now,
 then every tick the simulated clock advances by `speed` x the real time elapsed: hours are generated as the
 clock enters them, due rows move from `sim.pending` into the source tables, activity is counted, carrier
-webhooks are delivered (when a target URL is set), and the source systems' HTTP APIs are served."""
+webhooks and SMS delivery receipts are delivered (when a target URL is set), and the source systems' HTTP
+APIs and the customers' mail server are served."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from simulator.databases import sim_database_url
 from simulator.engine import WORKERS, WorldNotSeeded, advance, commit_all, source_connections, world_state
 from simulator.generation import DEFAULT_SYSTEMS
 from simulator.http_api import create_app
+from simulator.messaging.mail_server import start_mail_server
+from simulator.messaging.receipts import ReceiptSender
+from simulator.messaging.store import ensure_messaging_tables
 from simulator.sim_schema import WorldState
 from simulator.webhooks import deliver_due
 
@@ -80,17 +84,30 @@ def run_live(
     state = step(main_database_url, datetime.now(UTC), systems=systems, workers=WORKERS, progress=True)
     log.info("simulator.caught_up", clock=state.clock.isoformat())
     server, thread = _serve(main_database_url, settings.sim_port) if serve_http else (None, None)
+    messaging = make_engine(
+        sim_database_url(main_database_url), pool_size=2, application_name="waypoint-sim-messaging"
+    )
+    with messaging.begin() as conn:
+        ensure_messaging_tables(conn)
+    mail = start_mail_server(messaging, settings.sim_smtp_port) if serve_http else None
+    secret = settings.sms_webhook_secret.get_secret_value() if settings.sms_webhook_secret else None
+    receipts = ReceiptSender(messaging, settings.sim_webhook_url, secret)
     clock = LiveClock(simulated=state.clock, speed=speed, wall=time.monotonic())
     webhooks = _WebhookSender(main_database_url, settings.sim_webhook_url)
     try:
         while not stop_event.wait(tick_seconds):
             state = step(main_database_url, clock.now(time.monotonic()), systems=systems)
             webhooks.deliver(state.clock)
+            receipts.report(datetime.now(UTC))  # Waypoint's messages go out on the wall clock
     finally:
         webhooks.close()
+        receipts.close()
+        if mail is not None:
+            mail.stop()
         if server is not None:
             server.should_exit = True
             thread.join(timeout=10)
+        messaging.dispose()
     log.info("simulator.stopped", clock=state.clock.isoformat())
     return state
 

@@ -71,9 +71,12 @@ def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_s
         **os.environ,
         "DATABASE_URL": url,
         "PYTHONUNBUFFERED": "1",
-        "WAYPOINT_WEBHOOK_SIGNING_SECRET": _webhook_secret(settings),
+        "WAYPOINT_WEBHOOK_SIGNING_SECRET": settings.webhook_signing_secret
+        or _kept_secret(settings, "webhook_secret"),
         "WAYPOINT_SIM_WEBHOOK_URL": settings.sim_webhook_url or f"http://localhost:{settings.api_port}",
     }
+    if not no_simulator:
+        env |= _simulated_messaging(settings)
     waypoint = str(Path(sys.executable).parent / "waypoint")
     supervisor = Supervisor()
     install_signal_handlers(supervisor.request_stop)
@@ -94,6 +97,10 @@ def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_s
             if not wait_until_healthy(health_url, child):
                 raise click.ClickException(f"'{child.name}' did not start; see its output above.")
         _banner(settings, sign_ins, time.monotonic() - started)
+        if not no_simulator and not (settings.smtp_host and settings.sms_provider_url):
+            click.echo(
+                "Customer emails and texts go to the simulated customers' mail server and SMS provider."
+            )
         died = supervisor.wait()
         if died:
             click.echo(f"'{died}' stopped unexpectedly; stopping everything else.", err=True)
@@ -102,11 +109,25 @@ def _serve(url: str, settings: Settings, sign_ins: list, started: float, *, no_s
         supervisor.stop_all()
 
 
-def _webhook_secret(settings: Settings) -> str:
-    """The carriers' webhook signing secret: configured, or generated once and kept beside the data."""
-    if settings.webhook_signing_secret:
-        return settings.webhook_signing_secret
-    path = settings.data_dir / "webhook_secret"
+def _simulated_messaging(settings: Settings) -> dict[str, str]:
+    """Customer emails and texts go to the simulator's mail server and SMS provider, unless a real SMTP
+    server or SMS provider is configured: then those are used, and the simulator's stay idle."""
+    env: dict[str, str] = {}
+    if not settings.smtp_host:
+        env |= {"WAYPOINT_SMTP_HOST": "127.0.0.1", "WAYPOINT_SMTP_PORT": str(settings.sim_smtp_port),
+                "WAYPOINT_SMTP_TLS": "none"}  # fmt: skip
+    if not settings.sms_provider_url:
+        env |= {
+            "WAYPOINT_SMS_PROVIDER_URL": f"http://localhost:{settings.sim_port}/sms",
+            "WAYPOINT_SMS_API_KEY": _kept_secret(settings, "sms_api_key"),
+            "WAYPOINT_SMS_WEBHOOK_SECRET": _kept_secret(settings, "sms_webhook_secret"),
+        }
+    return env
+
+
+def _kept_secret(settings: Settings, name: str) -> str:
+    """A secret generated once and kept beside the data (mode 0600), for the parts `waypoint run` wires up."""
+    path = settings.data_dir / name
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)

@@ -1,4 +1,4 @@
-"""`waypoint simulate …`: the simulated source systems (WMS, store tool, carriers, helpdesk)."""
+"""`waypoint simulate …`: the simulated source systems (WMS, store tool, carriers, helpdesk) and customers."""
 
 from __future__ import annotations
 
@@ -75,14 +75,18 @@ def seed_command(
 def live(speed: float | None) -> None:
     """Catch up to now, then keep the world running and serve the source systems' APIs until stopped."""
     from simulator.live import run_live
+    from simulator.messaging.mail_server import MailServerUnavailable
 
     settings = get_settings()
     with database_url(settings) as url:
         if not is_seeded(url):
             raise click.ClickException("the world is not seeded: run `waypoint simulate seed` first")
-        state = run_live(
-            url, speed=speed or settings.sim_speed, stop_event=threading.Event(), settings=settings
-        )
+        try:
+            state = run_live(
+                url, speed=speed or settings.sim_speed, stop_event=threading.Event(), settings=settings
+            )
+        except MailServerUnavailable as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"stopped at {state.clock.isoformat()}")
 
 

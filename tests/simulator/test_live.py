@@ -3,7 +3,6 @@ generates the hours the clock enters and counts the activity; run_live stops whe
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pipeline.settings import Settings
 from simulator.databases import sim_database_url
 from simulator.engine import WorldNotSeeded, seed
 from simulator.live import LiveClock, load_state, run_live, step
+from tests.api.live_server import free_port
 from tests.simulator.truth_table_source import SYSTEMS
 
 NOW = datetime(2026, 11, 21, 9, 40, tzinfo=UTC)
@@ -111,10 +111,8 @@ def test_run_live_catches_up_ticks_serves_the_apis_and_stops_on_the_stop_event(f
         now=start,
         progress=False,
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(sim_port=port, sim_webhook_url=None)
+    port, smtp_port = free_port(), free_port()
+    settings = Settings(sim_port=port, sim_smtp_port=smtp_port, sim_webhook_url=None)
     stop = threading.Event()
     result: dict = {}
     runner = threading.Thread(
@@ -130,7 +128,8 @@ def test_run_live_catches_up_ticks_serves_the_apis_and_stops_on_the_stop_event(f
     )
     runner.start()
     answered = None
-    for _ in range(100):
+    deadline = time.monotonic() + 120  # the catch-up runs first; a loaded machine makes it slow
+    while time.monotonic() < deadline and runner.is_alive():
         try:
             answered = httpx.get(
                 f"http://127.0.0.1:{port}/store-api/v1/events?cursor=0", timeout=2

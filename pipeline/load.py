@@ -1,12 +1,11 @@
-"""Load validated events: claim their identities in one INSERT … ON CONFLICT, COPY the new ones to a
-staging table, then write the events and the projection from it, all in the caller's transaction.
+"""Load validated events: COPY them to a staging table, claim their identities in one INSERT … ON
+CONFLICT, drop the rows whose identity was taken before, then write the events and the projection from
+what is left, all in the caller's transaction.
 
 Identity is (source, event_id). Carrier scans also carry a semantic key — carrier, tracking number,
 canonical type, UTC instant and raw code, never the free text — so a scan resent with another id or
 description is recognised. Both keys live in `event_key`, outside the monthly partitions, so uniqueness
 spans every month. Within a batch, and across batches in any order, the result is the same.
-
-Only the keys travel before the claim; the whole row is sent once, for the events that turn out new.
 """
 
 from __future__ import annotations
@@ -28,32 +27,35 @@ _FRESH_COLUMNS = (
     "source", "event_id", "event_type", "stage", "severity", "schema_version", "occurred_at", "local_time",
     "time_zone", "utc_offset_minutes", "order_id", "facility_id", "shipment_id", "carrier", "tracking_number",
     "sequence", "attributes", "flags", "received_at", "raw_id", "batch_id", "proj_stage", "proj_rank",
-    "proj_terminal",
+    "proj_terminal", "semantic_key",
 )  # fmt: skip
 
-# The staging table empties itself at commit; the DELETE covers several loads in one transaction.
+# The staging table empties itself at commit; the DELETE covers several loads in one transaction. After
+# the claim it holds exactly this load's new events, which the projection reads (pipeline/projection.py).
 _CREATE_STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS event_fresh (
     source text, event_id text, event_type text, stage text, severity text, schema_version smallint,
     occurred_at timestamptz, local_time timestamp, time_zone text, utc_offset_minutes smallint, order_id text,
     facility_id text, shipment_id text, carrier text, tracking_number text, sequence bigint, attributes jsonb,
     flags text[], received_at timestamptz, raw_id bigint, batch_id bigint, proj_stage text, proj_rank smallint,
-    proj_terminal boolean
+    proj_terminal boolean, semantic_key bytea
 ) ON COMMIT DELETE ROWS;
 DELETE FROM event_fresh;
 """
 
-# New identities only. The keys arrive sorted by (source, event_id), and are inserted in that order, so
-# concurrent workers take the locks on event_key in the same order.
+# New identities only; ORDER BY gives concurrent workers the same lock order on event_key. Identities
+# are unique in the staging table (repeats within a batch are dropped before the COPY).
 _CLAIM_IDENTITIES = text(
     """
-    INSERT INTO event_key (source, event_id, semantic_key, occurred_at)
-    SELECT source, event_id, semantic_key, occurred_at
-    FROM unnest(CAST(:sources AS text[]), CAST(:event_ids AS text[]), CAST(:semantic_keys AS bytea[]),
-                CAST(:occurred AS timestamptz[])) WITH ORDINALITY AS k(source, event_id, semantic_key, occurred_at, position)
-    ORDER BY position
-    ON CONFLICT DO NOTHING
-    RETURNING source, event_id
+    WITH claimed AS (
+        INSERT INTO event_key (source, event_id, semantic_key, occurred_at)
+        SELECT source, event_id, semantic_key, occurred_at FROM event_fresh ORDER BY source, event_id
+        ON CONFLICT DO NOTHING
+        RETURNING source, event_id
+    )
+    DELETE FROM event_fresh AS s
+    WHERE NOT EXISTS (SELECT 1 FROM claimed AS c WHERE c.source = s.source AND c.event_id = s.event_id)
+    RETURNING s.raw_id
     """
 )
 
@@ -111,15 +113,20 @@ def load_events(
     if not staged:
         return LoadReport(0, 0)
     firsts = _first_of_each_identity(staged)
-    claimed = _claim_identities(conn, firsts)
-    fresh = [item for item in firsts if (item.event.source, item.event.event_id) in claimed]
-    if fresh:
-        conn.exec_driver_sql(_CREATE_STAGING)
-        _copy_fresh(conn, fresh, batch_id)
+    conn.exec_driver_sql(_CREATE_STAGING)
+    _copy_fresh(conn, firsts, batch_id)
+    taken_before = Counter(conn.execute(_CLAIM_IDENTITIES).scalars())
+    loaded = len(firsts) - taken_before.total()
+    if loaded:
         conn.execute(_INSERT_EVENTS)
         project_fresh_events(conn)
-    by_raw_id = Counter(item.raw_id for item in fresh if item.raw_id is not None)
-    return LoadReport(offered=len(staged), loaded=len(fresh), loaded_by_raw_id=dict(by_raw_id))
+    offered = Counter(item.raw_id for item in firsts)
+    by_raw_id = {
+        raw_id: count - taken_before[raw_id]
+        for raw_id, count in offered.items()
+        if raw_id is not None and count > taken_before[raw_id]
+    }
+    return LoadReport(offered=len(staged), loaded=loaded, loaded_by_raw_id=by_raw_id)
 
 
 def _first_of_each_identity(staged: Sequence[StagedEvent]) -> list[StagedEvent]:
@@ -128,21 +135,6 @@ def _first_of_each_identity(staged: Sequence[StagedEvent]) -> list[StagedEvent]:
     for item in staged:
         firsts.setdefault((item.event.source, item.event.event_id), item)
     return list(firsts.values())
-
-
-def _claim_identities(conn: Connection, items: Sequence[StagedEvent]) -> set[tuple[str, str]]:
-    """Insert the identities (and semantic keys) not taken yet; returns those this call took."""
-    ordered = sorted((item.event for item in items), key=lambda event: (event.source, event.event_id))
-    rows = conn.execute(
-        _CLAIM_IDENTITIES,
-        {
-            "sources": [event.source for event in ordered],
-            "event_ids": [event.event_id for event in ordered],
-            "semantic_keys": [semantic_key(event) for event in ordered],
-            "occurred": [event.occurred_at for event in ordered],
-        },
-    )
-    return {(source, event_id) for source, event_id in rows}
 
 
 def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | None) -> None:
@@ -158,6 +150,7 @@ def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | 
                     event.utc_offset_minutes, event.order_id, event.facility_id, event.shipment_id,
                     event.carrier, event.tracking_number, event.sequence, orjson.dumps(event.attributes).decode(),
                     _text_array(tuple(event.flags)), item.received_at, item.raw_id, batch_id, stage_name, rank, terminal,
+                    semantic_key(event),
                 )
             )  # fmt: skip
 

@@ -14,10 +14,8 @@ Safe with several workers: a transaction-level advisory lock lets one detector r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, text
@@ -25,15 +23,15 @@ from sqlalchemy import Connection, Engine, text
 from pipeline.actions import Actor, perform
 from pipeline.exceptions.cursor import EventCursor, read_cursor, write_cursor
 from pipeline.exceptions.detection import (
-    OrderFacts,
     event_findings,
     promise_at_risk,
     silent_finding,
     verdict,
 )
+from pipeline.exceptions.order_facts import FACT_COLUMNS, facts_of, settled_findings
 from pipeline.exceptions.rules import RuleBook, load_rules
 from pipeline.exceptions.silent_queries import silent_candidates
-from pipeline.exceptions.store import apply_finding, episodes_seen, refresh_promises
+from pipeline.exceptions.store import apply_finding, episodes_seen, refresh_promises, unresolved_exception
 from pipeline.singleton import lock_key
 
 log = structlog.get_logger(__name__)
@@ -52,21 +50,17 @@ _ABOVE = text(_NEW_EVENTS + " WHERE event_pk > :high ORDER BY event_pk LIMIT :li
 _WITHIN = text(_NEW_EVENTS + " WHERE event_pk BETWEEN :low AND :high ORDER BY event_pk")
 
 _UNRESOLVED_FACTS = text(
-    """
+    f"""
     SELECT x.exception_id, x.exception_type, x.root_cause, x.state, x.detail, x.last_evidence_at,
            x.facility_id, x.carrier_id, x.shipment_id, x.promise_at_risk, x.promised_delivery_by AS known_promise,
-           o.stage, o.stage_entered_at, o.picked_at, o.packed_at, o.carrier_pickup_at, o.out_for_delivery_at,
-           coalesce(o.delivered_at, o.picked_up_at) AS delivered_at, o.ready_for_pickup_at, o.cancelled_at,
-           o.ship_by, o.promised_delivery_by, c.destination_time_zone,
-           s.delivered_at AS shipment_delivered_at, s.last_scan_at AS shipment_last_scan_at,
-           s.shipment_id IS NOT NULL AS has_shipment
+           {FACT_COLUMNS}
     FROM order_exception AS x
     LEFT JOIN order_state AS o ON o.order_id = x.order_id
     LEFT JOIN customer_order AS c ON c.order_id = x.order_id
     LEFT JOIN shipment AS s ON s.shipment_id = x.shipment_id
     WHERE x.state <> 'resolved'
     ORDER BY x.exception_id
-    """
+    """  # noqa: S608 - a constant column list, no input
 )
 
 
@@ -76,6 +70,7 @@ class DetectionReport:
     opened: int = 0
     updated: int = 0
     resolved: int = 0
+    already_over: int = 0  # findings not opened: the order had already moved past them
     skipped_locked: bool = False
 
     def count(self, outcome: str) -> None:
@@ -119,6 +114,7 @@ def detect_exceptions(
             opened=report.opened,
             updated=report.updated,
             resolved=report.resolved,
+            already_over=report.already_over,
         )
     return report
 
@@ -158,7 +154,12 @@ def detect_from_events(
         for row in conn.execute(_ABOVE, {"types": types, "high": cursor.high, "limit": limit}).mappings()
     ]
     events += above
-    for finding in event_findings(events, rules):
+    findings = event_findings(events, rules)
+    settled = settled_findings(conn, findings, rules)
+    for index, finding in enumerate(findings):
+        if index in settled and unresolved_exception(conn, finding.order_id, finding.root_cause) is None:
+            report.already_over += 1
+            continue
         report.count(apply_finding(conn, finding, now))
     after = cursor.after([event["event_pk"] for event in events], now)
     if after != cursor or not events:
@@ -188,7 +189,7 @@ def settle_unresolved(conn: Connection, *, now: datetime, rules: RuleBook, repor
     detector = Actor.automation(DETECTOR_PLAYBOOK)
     promises: list[tuple[int, bool, datetime | None]] = []
     for row in conn.execute(_UNRESOLVED_FACTS).mappings().all():
-        facts = _facts(row)
+        facts = facts_of(row)
         reason = verdict(row, facts, rules)
         if reason is not None:
             perform(conn, detector, "resolve", row["exception_id"], note=reason, now=now)
@@ -199,26 +200,6 @@ def settle_unresolved(conn: Connection, *, now: datetime, rules: RuleBook, repor
         if (at_risk, facts.promised_delivery_by) != (row["promise_at_risk"], row["known_promise"]):
             promises.append((row["exception_id"], at_risk, facts.promised_delivery_by))
     refresh_promises(conn, promises)
-
-
-def _facts(row: Mapping[str, Any]) -> OrderFacts:
-    return OrderFacts(
-        stage=row["stage"],
-        stage_entered_at=row["stage_entered_at"],
-        picked_at=row["picked_at"],
-        packed_at=row["packed_at"],
-        carrier_pickup_at=row["carrier_pickup_at"],
-        out_for_delivery_at=row["out_for_delivery_at"],
-        delivered_at=row["delivered_at"],
-        ready_for_pickup_at=row["ready_for_pickup_at"],
-        cancelled_at=row["cancelled_at"],
-        ship_by=row["ship_by"],
-        promised_delivery_by=row["promised_delivery_by"],
-        destination_time_zone=row["destination_time_zone"],
-        shipment_delivered_at=row["shipment_delivered_at"],
-        shipment_last_scan_at=row["shipment_last_scan_at"],
-        has_shipment=row["has_shipment"],
-    )
 
 
 def reset_checkpoint(conn: Connection) -> None:

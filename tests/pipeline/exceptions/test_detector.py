@@ -124,6 +124,27 @@ def test_a_delay_resolves_itself_when_the_parcel_is_delivered_and_the_automation
     assert (audit["before"]["state"], audit["after"]["state"]) == ("open", "resolved")
 
 
+def test_a_short_pick_the_order_was_packed_after_opens_nothing(fresh_engine: Engine) -> None:
+    """A backlog (a first run over weeks of history) brings the short pick and the packing together."""
+    short = pick_short("SO-20000031", step_time(PLACED, "ITEM_PICKED"))
+    load(fresh_engine, [*order_until("SO-20000031", PLACED, "PACK_COMPLETED"), short])
+
+    report = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=2))
+
+    assert exceptions_of(fresh_engine, "SO-20000031") == []
+    assert (report.opened, report.already_over) == (0, 1)
+
+
+def test_a_delay_scan_read_after_the_delivery_opens_nothing(fresh_engine: Engine) -> None:
+    delay = carrier_event("DELIVERY_DELAYED", "SO-20000032", PLACED + timedelta(hours=13), reason="weather")
+    load(fresh_engine, [*order_until("SO-20000032", PLACED, "DELIVERED"), delay])
+
+    report = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=61))
+
+    assert exceptions_of(fresh_engine, "SO-20000032") == []
+    assert (report.opened, report.already_over) == (0, 1)
+
+
 def test_damage_stays_open_for_a_person_even_after_delivery(fresh_engine: Engine) -> None:
     damaged = carrier_event(
         "DELIVERY_EXCEPTION", "SO-20000005", PLACED + timedelta(hours=13), reason="damaged"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DST_GAP = "dst_gap"
@@ -54,8 +55,10 @@ class TimestampError(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=1024)
 def zone_info(zone: str) -> ZoneInfo:
-    """The zone for an IANA name; `ValueError` naming it when there is no such zone."""
+    """The zone for an IANA name; `ValueError` naming it when there is no such zone. Cached: every event
+    asks for its facility's zone."""
     try:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:

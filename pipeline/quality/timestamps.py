@@ -105,15 +105,15 @@ def _placement_matters(
     if not newly_placed:
         return False
     tolerance = limits.before_order_tolerance
-    for event in events:
-        placed_at = newly_placed.get(event.order_id)
-        if placed_at is None:
-            continue
-        if event.index in verdicts:
-            return True
-        if event.event_type != ORDER_RECEIVED and event.occurred_at < placed_at - tolerance:
-            return True
-    return False
+    return any(
+        event.index in verdicts
+        or (
+            event.event_type != ORDER_RECEIVED
+            and event.occurred_at < newly_placed[event.order_id] - tolerance
+        )
+        for event in events
+        if event.order_id in newly_placed
+    )
 
 
 def _judge(
@@ -125,8 +125,9 @@ def _judge(
     verdicts: dict[int, TimeVerdict] = {}
     sequenced: dict[str, list[TimedEvent]] = defaultdict(list)
     covered: dict[str, bool] = {}
+    bounds = (limits.earliest_valid, limits.future_tolerance, limits.before_order_tolerance)
     for event in events:
-        point = point_rule(event, placed.get(event.order_id), limits)
+        point = point_rule(event, placed.get(event.order_id), *bounds)
         if point is not None:
             verdicts[event.index] = point
         source = event.source
@@ -144,18 +145,24 @@ def _judge(
     return Judgement(verdicts, tails)
 
 
-def point_rule(event: TimedEvent, placed_at: datetime | None, limits: TimestampLimits) -> TimeVerdict | None:
+def point_rule(
+    event: TimedEvent,
+    placed_at: datetime | None,
+    earliest_valid: datetime,
+    future_tolerance: timedelta,
+    before_order_tolerance: timedelta,
+) -> TimeVerdict | None:
     """The rules that need only the event itself (and when its order was placed)."""
     at = event.occurred_at
-    if at < limits.earliest_valid:
+    if at < earliest_valid:
         return TimeVerdict("epoch", "quarantined", at, f"{at.isoformat()} is the epoch or a zero date")
-    if at > event.received_at + limits.future_tolerance:
+    if at > event.received_at + future_tolerance:
         ahead = at - event.received_at
         return TimeVerdict("future", "quarantined", at, f"{_span(ahead)} after it was received")
     if (
         placed_at is not None
         and event.event_type != ORDER_RECEIVED
-        and at < placed_at - limits.before_order_tolerance
+        and at < placed_at - before_order_tolerance
     ):
         return TimeVerdict(
             "before_order", "quarantined", at, f"{_span(placed_at - at)} before the order was placed"
@@ -180,18 +187,17 @@ def _review_sequence(
     """Walk one source's rows in sequence order, judging each against the accepted rows before it and the
     rows after it; returns the accepted times of the last rows."""
     rules = limits.sequence
+    neighbours, earliest = rules.neighbours, limits.earliest_valid
+    tolerances = (timedelta(minutes=rules.ahead_tolerance_minutes), timedelta(hours=rules.late_upload_hours))
+    valid_times = [row.occurred_at if row.occurred_at >= earliest else None for row in rows]
     for position, row in enumerate(rows):
         point = verdicts.get(row.index)
         if point is not None and point.rule == "epoch":
             continue
-        following = [
-            later.occurred_at
-            for later in rows[position + 1 : position + 1 + rules.neighbours]
-            if later.occurred_at >= limits.earliest_valid
-        ]
-        previous = accepted[-rules.neighbours :]
+        following = [at for at in valid_times[position + 1 : position + 1 + neighbours] if at is not None]
+        previous = accepted[-neighbours:]
         problem = point if point is not None and point.rule != "nonexistent_local" else None
-        problem = problem or _contradiction(row, previous, following, rules)
+        problem = problem or _contradiction(row, previous, following, rules, *tolerances)
         if problem is not None:
             verdict = _corrected(row, problem, previous, following, placed.get(row.order_id), limits)
             verdicts[row.index] = verdict
@@ -206,16 +212,24 @@ def _review_sequence(
 
 
 def _contradiction(
-    row: TimedEvent, previous: list[datetime], following: list[datetime], rules: SequenceLimits
+    row: TimedEvent,
+    previous: list[datetime],
+    following: list[datetime],
+    rules: SequenceLimits,
+    ahead: timedelta,
+    late: timedelta,
 ) -> TimeVerdict | None:
     if len(previous) < rules.min_neighbours or len(following) < rules.min_neighbours:
         return None
-    before, after, at = _median(previous), _median(following), row.occurred_at
-    ahead = timedelta(minutes=rules.ahead_tolerance_minutes)
+    at = row.occurred_at
+    # Neither rule can fire when the row sits within the tolerances of every row logged before it (the
+    # median lies between their extremes): the common case, settled without sorting.
+    if min(previous) + ahead >= at >= max(previous) - late:
+        return None
+    before, after = _median(previous), _median(following)
     if at > before + ahead and at > after + ahead:
         message = f"{_span(at - max(before, after))} later than the rows logged around it"
         return TimeVerdict("sequence_ahead", "quarantined", at, message)
-    late = timedelta(hours=rules.late_upload_hours)
     if at < before - late and at < after - late:
         message = f"{_span(min(before, after) - at)} older than the rows logged around it"
         return TimeVerdict("sequence_behind", "quarantined", at, message)

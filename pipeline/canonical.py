@@ -137,6 +137,8 @@ def _reported_offset(occurred_at: datetime, offset: str, local: LocalizedTime | 
 
 def _merged_flags(declared: Any, derived: tuple[str, ...]) -> tuple[str, ...]:
     """Flags the importer declared (a DST gap it resolved) plus those the local time itself carries."""
+    if not declared and not derived:
+        return ()  # most events: no set to build
     return tuple(sorted({*declared, *derived}))
 
 

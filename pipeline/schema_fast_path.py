@@ -124,7 +124,9 @@ class _Source:
             ("str", self._string_tests(schema, var)),
             ("(int, float)", self._number_tests(schema, var)),
         ):
-            if tests:
+            if tests and kind == "str" and schema.get("type") == "string":  # the type test ran above
+                lines.extend(f"{pad}if not ({test}): return False" for test in tests)
+            elif tests:
                 guard = f"isinstance({var}, {kind})"
                 if kind != "str":
                     guard += f" and not isinstance({var}, bool)"

@@ -10,7 +10,7 @@ import click
 from db.engine import make_engine
 from db.server import database_url
 from pipeline.settings import get_settings
-from pipeline.worker import PipelineContext, drain_once, run_worker
+from pipeline.worker import PipelineContext, drain_once, run_worker, settle_heap
 
 
 @click.group()
@@ -36,6 +36,7 @@ def run_command(once: bool) -> None:
 def _drain_until_empty(url: str, settings) -> None:
     engine = make_engine(url, pool_size=2)
     context = PipelineContext.load(url, engine, settings)
+    settle_heap()
     totals = [0, 0, 0, 0]
     while True:
         report = drain_once(context)

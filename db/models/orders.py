@@ -71,6 +71,9 @@ class Shipment(Base):
     carrier_pickup_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     last_scan_at: Mapped[datetime | None]
+    polled_at: Mapped[datetime | None] = mapped_column(
+        doc="Last time carrier polling got an answer about this shipment (scans, or none yet)"
+    )
     status: Mapped[str | None] = mapped_column(doc="Last canonical carrier-stage event type")
     stage_rank: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
@@ -107,7 +110,9 @@ class OrderState(Base):
     on_hold: Mapped[bool] = mapped_column(server_default="false")
     hold_changed_at: Mapped[datetime | None]
     stage_entered_at: Mapped[datetime]
-    first_event_at: Mapped[datetime] = mapped_column(doc="Lower bound for timeline queries (partition pruning)")
+    first_event_at: Mapped[datetime] = mapped_column(
+        doc="Lower bound for timeline queries (partition pruning)"
+    )
     last_event_at: Mapped[datetime]
     ship_by: Mapped[datetime | None]
     promised_delivery_by: Mapped[datetime | None]

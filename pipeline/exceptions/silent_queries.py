@@ -2,6 +2,10 @@
 
 Each query uses the loosest threshold any facility or carrier has, so it returns a superset; the
 exact per-facility and per-carrier threshold is applied in Python (detection.silent_finding).
+
+A parcel is silent only once its carrier has been asked about it since it went quiet, and the answer has
+had time to be read (`shipment.polled_at`, stamped by carrier polling). Without that, our own gap looks
+like the carrier's: a first run's weeks of history, not yet polled, or a webhook feed that stopped.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from sqlalchemy import Connection, text
 
 from pipeline.exceptions.rules import FULFILLMENT_STAGES, RuleBook, ThresholdOverride, Thresholds
 
+ANSWER_READ = timedelta(minutes=5)
+"""How long a polled answer may take to reach the projection (landed, drained, loaded)."""
+
 _NO_SCAN_AFTER_LABEL = text(
     """
     SELECT s.order_id, s.shipment_id, coalesce(s.facility_id, o.facility_id) AS facility_id, s.carrier_id,
@@ -21,6 +28,7 @@ _NO_SCAN_AFTER_LABEL = text(
     WHERE NOT o.is_terminal AND o.cancelled_at IS NULL
       AND s.label_printed_at < :cutoff AND s.carrier_pickup_at IS NULL AND s.last_scan_at IS NULL
       AND s.delivered_at IS NULL
+      AND s.polled_at > s.label_printed_at AND s.polled_at <= :answers_read_before
     """
 )
 _NO_SCAN_AFTER_PICKUP = text(
@@ -32,6 +40,7 @@ _NO_SCAN_AFTER_PICKUP = text(
       AND s.carrier_pickup_at IS NOT NULL AND s.delivered_at IS NULL
       AND coalesce(s.last_scan_at, s.carrier_pickup_at) < :cutoff
       AND coalesce(s.status, '') NOT IN ('LOST', 'DELIVERED')
+      AND s.polled_at > coalesce(s.last_scan_at, s.carrier_pickup_at) AND s.polled_at <= :answers_read_before
     """
 )
 _SHIP_BY_AT_RISK = text(
@@ -61,13 +70,18 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
     stage_minutes = _loosest_stage_minutes(rules)
     stages = sorted(stage_minutes)
     cutoffs = [now - timedelta(minutes=stage_minutes[stage]) for stage in stages]
+    answers_read_before = now - ANSWER_READ
 
     def rows(query, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: ANN001 - a text() clause
         return [dict(row) for row in conn.execute(query, params).mappings()]
 
     return {
-        "NO_SCAN_AFTER_LABEL": rows(_NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff}),
-        "NO_SCAN_AFTER_PICKUP": rows(_NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff}),
+        "NO_SCAN_AFTER_LABEL": rows(
+            _NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff, "answers_read_before": answers_read_before}
+        ),
+        "NO_SCAN_AFTER_PICKUP": rows(
+            _NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff, "answers_read_before": answers_read_before}
+        ),
         "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff}),
         "STAGE_STUCK": rows(_STAGE_STUCK, {"stages": stages, "cutoffs": cutoffs}),
     }

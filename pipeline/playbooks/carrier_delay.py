@@ -1,12 +1,14 @@
 """Playbook for a carrier delay (the carrier said so, or went silent): tell the customer once — one
 message per exception and state change, never one per repeated scan — and recompute the shipment's ETA.
-A person takes over when the customer cannot be reached: no email or phone, or the message failed.
+A person takes over when the customer cannot be reached (no email or phone, or the message failed), and
+when the delay became known too long ago for an automatic "running late" message to make sense (history
+read for the first time, a feed that was down): `notify_max_age_hours`, as for any message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,6 +21,7 @@ from pipeline.playbooks.report import PlaybookOutcome
 from pipeline.settings import Settings
 
 UNREACHABLE = NextStep("resolve", "Customer unreachable: note how you told them (or why not), then resolve")
+TOO_LATE = NextStep("notify_customer", "Check with the carrier, then tell the customer if it still matters")
 
 _LAST_MESSAGE = text(
     "SELECT channel, status, delivery_status, last_error FROM notification WHERE exception_id = :exception_id"
@@ -32,6 +35,14 @@ def tell_customer_about_delay(
     """Take the exception (open -> automating), queue the customer message, recompute the ETA."""
     actor = Actor.automation(CARRIER_DELAY_PLAYBOOK)
     exception_id = exception["exception_id"]
+    known_since = delay_known_since(exception)
+    if now - known_since > timedelta(hours=settings.notify_max_age_hours):
+        days = (now - known_since).total_seconds() / 86_400
+        reason = (
+            f"The delay has been known since {known_since:%b %-d, %Y %H:%M} UTC ({days:.0f} days): too late for "
+            "an automatic message. Check the parcel with the carrier before writing to the customer"
+        )
+        return _escalated(conn, exception, reason, now, settings, TOO_LATE)
     try:
         with conn.begin_nested():
             if exception["state"] == "open":
@@ -72,16 +83,25 @@ def follow_up_delay(
     )
 
 
+def delay_known_since(exception: Mapping[str, Any]) -> datetime:
+    """When the delay became known: a silence once it crossed its threshold, a carrier's delay scan when
+    the latest one was read (a new scan makes the delay news again)."""
+    detail = exception["detail"] or {}
+    if detail.get("silent_since") and detail.get("threshold_hours") is not None:
+        since = datetime.fromisoformat(detail["silent_since"])
+        return since + timedelta(hours=float(detail["threshold_hours"]))
+    return exception["last_evidence_at"]
+
+
 def _escalated(
-    conn: Connection, exception: Mapping[str, Any], reason: str, now: datetime, settings: Settings
+    conn: Connection,
+    exception: Mapping[str, Any],
+    reason: str,
+    now: datetime,
+    settings: Settings,
+    step: NextStep = UNREACHABLE,
 ) -> PlaybookOutcome:
     escalate(
-        conn,
-        CARRIER_DELAY_PLAYBOOK,
-        exception["exception_id"],
-        reason,
-        UNREACHABLE,
-        now=now,
-        settings=settings,
+        conn, CARRIER_DELAY_PLAYBOOK, exception["exception_id"], reason, step, now=now, settings=settings
     )
     return PlaybookOutcome(exception["exception_id"], CARRIER_DELAY_PLAYBOOK, "escalated", reason)

@@ -10,7 +10,8 @@ How: each carrier's transport module (pipeline/sources/carriers/<format>_transpo
 `carrier:<id>`, header `x-waypoint-poll: 1`) with a NOTIFY for the drain, and committed at once, so a
 crash loses nothing already asked. Timeouts, connection errors, 5xx and 429 are retried with exponential
 backoff and jitter (the policy of pipeline/sources/source_http.py; a 429's Retry-After is respected); a
-404 is an answer — the carrier has no scan yet — and other 4xx are refusals, neither retried. A carrier
+404 is an answer — the carrier has no scan yet — and other 4xx are refusals, neither retried. An answer
+(2xx or 404) stamps the shipments' `polled_at`. A carrier
 that stays unavailable after the retries ends its part of the run and counts against its circuit
 breaker (pipeline/sources/breaker.py, per `carrier:<id>`); while the breaker is open it is not asked at
 all. One carrier failing never stops the others. The worker runs this under an advisory lock.
@@ -53,6 +54,9 @@ WHERE tracking_number IS NOT NULL AND carrier_id IS NOT NULL AND label_printed_a
 ORDER BY coalesce(last_scan_at, label_printed_at), shipment_id
 LIMIT :limit
 """
+_ASKED = text(
+    "UPDATE shipment SET polled_at = :at WHERE carrier_id = :carrier_id AND tracking_number = ANY(:numbers)"
+)
 _BEGINNING = (datetime(1, 1, 1, tzinfo=UTC), "")
 
 
@@ -188,6 +192,8 @@ def _poll(
             raise
         if response.status_code == 404:
             report.not_found += len(request.numbers)
+            with engine.begin() as conn:
+                _mark_asked(conn, source, request)
         elif not response.is_success:
             log.warning("carrier_polling.refused", source=source, path=request.path, status=response.status_code,
                         body=response.text[:200])  # fmt: skip
@@ -244,4 +250,14 @@ def _land(engine: Engine, source: str, request: TrackingRequest, response: httpx
     }
     with engine.begin() as conn:
         land(conn, Arrival(source, response.content, headers, content_type, str(uuid.uuid4())))
+        _mark_asked(conn, source, request)
         wake_drain(conn, source)
+
+
+def _mark_asked(conn: Connection, source: str, request: TrackingRequest) -> None:
+    """The carrier answered about these parcels (with scans, or with none yet): the silent-carrier rules
+    (pipeline/exceptions/silent_queries.py) count a parcel as silent only once its carrier was asked."""
+    conn.execute(
+        _ASKED,
+        {"carrier_id": source.partition(":")[2], "numbers": list(request.numbers), "at": datetime.now(UTC)},
+    )

@@ -103,3 +103,13 @@ def exceptions_of(target: Connection | Engine, order_id: str) -> list[dict]:
         return [dict(r) for r in target.execute(query, {"o": order_id}).mappings()]
     with target.connect() as conn:
         return [dict(r) for r in conn.execute(query, {"o": order_id}).mappings()]
+
+
+def carrier_asked(target: Connection | Engine, shipment_id: str, at: datetime) -> None:
+    """Carrier polling got an answer about the shipment at `at` (what the silent-carrier rules wait for)."""
+    update = text("UPDATE shipment SET polled_at = :at WHERE shipment_id = :shipment_id")
+    if isinstance(target, Connection):
+        target.execute(update, {"at": at, "shipment_id": shipment_id})
+        return
+    with target.begin() as conn:
+        conn.execute(update, {"at": at, "shipment_id": shipment_id})

@@ -13,6 +13,7 @@ from pipeline.exceptions.detector import CHECKPOINT, detect_exceptions
 from pipeline.load import load_events
 from tests.canonical_factory import canonical_event, staged
 from tests.pipeline.exceptions.streams import (
+    carrier_asked,
     carrier_event,
     exceptions_of,
     load,
@@ -243,6 +244,7 @@ def test_no_carrier_scan_after_the_label_opens_a_silent_carrier_exception_at_the
 ) -> None:
     load(fresh_engine, order_until("SO-20000012", PLACED, "STAGED_OUTBOUND"))
     label = step_time(PLACED, "LABEL_PRINTED")
+    carrier_asked(fresh_engine, "SO-20000012-1", label + timedelta(hours=5))
 
     quiet = detect_exceptions(fresh_engine, now=label + timedelta(hours=29))
     assert exceptions_of(fresh_engine, "SO-20000012") == [] and quiet.opened == 0
@@ -252,6 +254,28 @@ def test_no_carrier_scan_after_the_label_opens_a_silent_carrier_exception_at_the
     assert (exception["exception_type"], exception["root_cause"]) == ("NO_SCAN_AFTER_LABEL", "silent_carrier")
     assert (exception["carrier_id"], exception["shipment_id"]) == ("ups", "SO-20000012-1")
     assert exception["detail"]["threshold_hours"] == 30
+
+
+@pytest.mark.parametrize(
+    ("asked_after_label", "why"),
+    [
+        (None, "nobody asked the carrier"),
+        (timedelta(hours=-1), "asked before the label, not since"),
+        (timedelta(hours=30, minutes=58), "asked two minutes ago: the answer may not be read yet"),
+    ],
+)
+def test_a_parcel_is_not_silent_until_its_carrier_was_asked_and_the_answer_read(
+    fresh_engine: Engine, asked_after_label: timedelta | None, why: str
+) -> None:
+    """A first run's history, not yet polled, or a webhook feed that stopped, is our gap, not the carrier's."""
+    load(fresh_engine, order_until("SO-20000033", PLACED, "STAGED_OUTBOUND"))
+    label = step_time(PLACED, "LABEL_PRINTED")
+    if asked_after_label is not None:
+        carrier_asked(fresh_engine, "SO-20000033-1", label + asked_after_label)
+
+    report = detect_exceptions(fresh_engine, now=label + timedelta(hours=31))
+
+    assert (exceptions_of(fresh_engine, "SO-20000033"), report.opened) == ([], 0), why
 
 
 def test_a_regional_carrier_has_a_shorter_silence_threshold(fresh_engine: Engine) -> None:
@@ -264,6 +288,7 @@ def test_a_regional_carrier_has_a_shorter_silence_threshold(fresh_engine: Engine
         tracking_number="SM000000013",
     )
     load(fresh_engine, events)
+    carrier_asked(fresh_engine, "SO-20000013-1", step_time(PLACED, "LABEL_PRINTED") + timedelta(hours=5))
 
     detect_exceptions(fresh_engine, now=step_time(PLACED, "LABEL_PRINTED") + timedelta(hours=13))
 
@@ -273,6 +298,7 @@ def test_a_regional_carrier_has_a_shorter_silence_threshold(fresh_engine: Engine
 def test_scans_that_stop_open_an_exception_that_a_new_scan_resolves(fresh_engine: Engine) -> None:
     load(fresh_engine, order_until("SO-20000014", PLACED, "DEPARTED_HUB"))
     last_scan = step_time(PLACED, "DEPARTED_HUB")
+    carrier_asked(fresh_engine, "SO-20000014-1", last_scan + timedelta(hours=40))
     detect_exceptions(fresh_engine, now=last_scan + timedelta(hours=49))
     assert only(fresh_engine, "SO-20000014")["exception_type"] == "NO_SCAN_AFTER_PICKUP"
 

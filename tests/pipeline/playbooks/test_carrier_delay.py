@@ -16,7 +16,14 @@ from pipeline.notify.dispatch import SendPolicy, send_due
 from pipeline.notify.outbox import record_delivery_status
 from pipeline.playbooks.policy import load_policy
 from pipeline.playbooks.runner import run_one, run_playbooks
-from tests.pipeline.exceptions.streams import carrier_event, exceptions_of, load, order_until, step_time
+from tests.pipeline.exceptions.streams import (
+    carrier_asked,
+    carrier_event,
+    exceptions_of,
+    load,
+    order_until,
+    step_time,
+)
 from tests.pipeline.notify.servers import sms_provider, smtp_server
 from tests.pipeline.playbooks.world import PLACED, audit_trail, settings, smtp_settings
 
@@ -83,6 +90,7 @@ def test_the_delivery_ends_the_exception_the_playbook_was_working_on(conn: Conne
 def test_a_silent_carrier_gets_the_customer_a_text_message(fresh_engine: Engine) -> None:
     with fresh_engine.begin() as conn:
         load(conn, order_until("SO-52000003", PLACED, "CARRIER_PICKUP"))
+        carrier_asked(conn, "SO-52000003-1", step_time(PLACED, "CARRIER_PICKUP") + timedelta(hours=47))
     silent = step_time(PLACED, "CARRIER_PICKUP") + timedelta(hours=49)  # UPS: 48 hours without a scan
     detect_exceptions(fresh_engine, now=silent)
 
@@ -119,6 +127,36 @@ def test_a_customer_without_email_or_phone_is_left_to_a_person(conn: Connection)
     assert actions_for(after, "support_agent")[0] == "resolve"
     assert after["suggested_label"].startswith("Customer unreachable")
     assert audit_trail(conn, exception["exception_id"]) == [("automation:carrier_delay", "escalate")]
+
+
+@pytest.mark.parametrize("silent", [False, True])
+def test_a_delay_known_for_longer_than_a_message_may_wait_goes_to_a_person_unsent(
+    conn: Connection, silent: bool
+) -> None:
+    """History read for the first time (a first run, a feed that was down) must not text customers about
+    parcels that may long since have arrived."""
+    if silent:
+        load(conn, order_until("SO-52000011", PLACED, "CARRIER_PICKUP"))
+        carrier_asked(conn, "SO-52000011-1", PLACED + timedelta(days=9))
+    else:
+        load(conn, [*order_until("SO-52000011", PLACED, "DEPARTED_HUB"), delay("SO-52000011")])
+    much_later = PLACED + timedelta(days=10)
+    detect_once(conn, now=much_later)
+    (exception,) = exceptions_of(conn, "SO-52000011")
+
+    outcome = run_one(
+        conn, exception["exception_id"], now=much_later, settings=settings(), policy=load_policy()
+    )
+
+    (after,) = exceptions_of(conn, "SO-52000011")
+    assert (outcome.outcome, after["state"]) == ("escalated", "escalated")
+    assert "too late for an automatic message" in after["escalation_reason"]
+    assert after["suggested_action"] == "notify_customer"
+    with conn.begin_nested():
+        sent = conn.execute(
+            text("SELECT count(*) FROM notification WHERE order_id = 'SO-52000011'")
+        ).scalar_one()
+    assert sent == 0
 
 
 def test_a_message_the_mail_server_refuses_hands_the_exception_to_a_person(fresh_engine: Engine) -> None:

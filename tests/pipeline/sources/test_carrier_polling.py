@@ -132,6 +132,7 @@ def test_a_404_is_permanent_and_not_retried(labelled: Engine) -> None:
     assert (report.requests, report.attempts, report.not_found, report.landed) == (6, 6, 6, 0)
     assert len(carrier.calls) == 6
     assert _inbox(labelled) == []
+    assert _asked(labelled) == {carrier_id for carrier_id, _ in PARCELS.values()}, "no scan yet is an answer"
 
 
 def test_429_and_5xx_are_retried_and_an_unavailable_carrier_does_not_stop_the_others(
@@ -144,6 +145,7 @@ def test_429_and_5xx_are_retried_and_an_unavailable_carrier_does_not_stop_the_ot
 
     assert (report.requests, report.attempts, report.landed, report.failed) == (6, 2 + 3 + 4, 5, 1)
     assert "fedex" not in report.landed_by_carrier
+    assert _asked(labelled) == {"ups", "usps", "dhl", "ontrac", "swiftmile"}, "FedEx never answered"
     with labelled.connect() as conn:
         assert breaker_status(conn, "carrier:fedex").failures == 1
         assert breaker_status(conn, "carrier:ups").failures == 0
@@ -194,3 +196,11 @@ def test_fedex_numbers_are_asked_thirty_to_a_request(labelled: Engine) -> None:
 
     fedex_calls = [call for call in carrier.calls if call.startswith("/fedex/")]
     assert (report.shipments, len(fedex_calls)) == (46, 2)  # 41 FedEx numbers: 30 + 11
+
+
+def _asked(engine: Engine) -> set[str]:
+    """The carriers whose shipments carry a polled_at: those that answered (the silent rules rely on it)."""
+    with engine.connect() as conn:
+        return set(
+            conn.execute(text("SELECT carrier_id FROM shipment WHERE polled_at IS NOT NULL")).scalars()
+        )

@@ -29,6 +29,7 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DEMO_PASSWORD = "browser-test-password"
 STARTUP_SECONDS = 60
+EXPECT_TIMEOUT_MS = 20_000
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,11 @@ def chromium() -> Iterator[object]:
     path = chromium_path()
     if path is None:
         pytest.skip("no Chromium binary found (install Debian's: apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A Streamlit rerun on a shared, loaded machine can take longer than Playwright's 5 s default: every
+    # expectation waits up to this long (a failing one still fails, only later).
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:

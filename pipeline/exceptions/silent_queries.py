@@ -57,8 +57,14 @@ _STAGE_STUCK = text(
     FROM order_state AS o
     JOIN unnest(CAST(:stages AS text[]), CAST(:cutoffs AS timestamptz[])) AS t(stage, cutoff) ON o.stage = t.stage
     WHERE NOT o.is_terminal AND NOT o.on_hold AND o.cancelled_at IS NULL AND o.stage_entered_at < t.cutoff
+      AND (o.stage <> ALL(CAST(:carrier_exit_stages AS text[]))
+           OR EXISTS (SELECT 1 FROM shipment AS s WHERE s.order_id = o.order_id
+                      AND s.polled_at > o.stage_entered_at AND s.polled_at <= :answers_read_before))
     """
 )
+CARRIER_EXIT_STAGES = ["labeled", "staged"]
+"""Stages an order leaves with the carrier's pickup scan (a store ships straight from `labeled`): held
+there, it is stuck only once the carrier was asked about its parcel since, as for a silent carrier."""
 
 
 def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -83,7 +89,15 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
             _NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff, "answers_read_before": answers_read_before}
         ),
         "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff}),
-        "STAGE_STUCK": rows(_STAGE_STUCK, {"stages": stages, "cutoffs": cutoffs}),
+        "STAGE_STUCK": rows(
+            _STAGE_STUCK,
+            {
+                "stages": stages,
+                "cutoffs": cutoffs,
+                "carrier_exit_stages": CARRIER_EXIT_STAGES,
+                "answers_read_before": answers_read_before,
+            },
+        ),  # fmt: skip
     }
 
 

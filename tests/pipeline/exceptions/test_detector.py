@@ -361,6 +361,23 @@ def test_a_stage_held_past_its_threshold_opens_once_and_closes_when_the_order_mo
     assert only(fresh_engine, "SO-20000017")["resolution"] == "Moved on to picking"
 
 
+def test_an_order_held_where_the_carrier_picks_up_is_stuck_only_once_the_carrier_was_asked(
+    fresh_engine: Engine,
+) -> None:
+    load(fresh_engine, order_until("SO-20000034", PLACED, "STAGED_OUTBOUND", ship_by=timedelta(days=5)))
+    staged = step_time(PLACED, "STAGED_OUTBOUND")
+    held = staged + timedelta(hours=37)  # staged: 36 hours (rules.json)
+
+    not_asked = detect_exceptions(fresh_engine, now=held)
+    carrier_asked(fresh_engine, "SO-20000034-1", staged + timedelta(hours=20))
+    asked = detect_exceptions(fresh_engine, now=held + timedelta(minutes=1))
+
+    assert not_asked.opened == 0
+    stuck = [x for x in exceptions_of(fresh_engine, "SO-20000034") if x["exception_type"] == "STAGE_STUCK"]
+    assert [x["detail"]["stage"] for x in stuck] == ["staged"]
+    assert asked.opened == 2, "stuck at the dock, and a silent carrier since the label"
+
+
 def test_a_silent_episode_a_person_resolved_does_not_open_again(fresh_engine: Engine) -> None:
     from pipeline.actions import Actor, perform
 

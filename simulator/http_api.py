@@ -17,7 +17,6 @@ from db.engine import make_engine
 from pipeline.settings import get_settings
 from simulator.databases import sim_database_url
 from simulator.http import carrier_api, faults, helpdesk_api, partner_api, sms_api, store_api
-from simulator.messaging.store import ensure_messaging_tables
 
 UNSET = object()
 
@@ -29,8 +28,6 @@ def create_app(main_database_url: str, *, store_api_token: str | None | object =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(sim_database_url(main_database_url), application_name="waypoint-sim-api")
-        with engine.begin() as conn:
-            ensure_messaging_tables(conn)
         app.state.sim_engine = engine
         try:
             yield

@@ -83,12 +83,12 @@ def run_live(
     _stop_on_sigterm(stop_event)
     state = step(main_database_url, datetime.now(UTC), systems=systems, workers=WORKERS, progress=True)
     log.info("simulator.caught_up", clock=state.clock.isoformat())
-    server, thread = _serve(main_database_url, settings.sim_port) if serve_http else (None, None)
     messaging = make_engine(
         sim_database_url(main_database_url), pool_size=2, application_name="waypoint-sim-messaging"
     )
     with messaging.begin() as conn:
         ensure_messaging_tables(conn)
+    server, thread = _serve(main_database_url, settings.sim_port) if serve_http else (None, None)
     mail = start_mail_server(messaging, settings.sim_smtp_port) if serve_http else None
     secret = settings.sms_webhook_secret.get_secret_value() if settings.sms_webhook_secret else None
     receipts = ReceiptSender(messaging, settings.sim_webhook_url, secret)

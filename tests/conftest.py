@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,18 @@ from sqlalchemy import Connection, Engine, make_url
 from db import embedded
 from db.engine import drop_database, ensure_database, make_engine, sibling_database_url
 from pipeline.bootstrap import prepare_database
+from pipeline.settings import get_settings
 from simulator.databases import SOURCE_DATABASE_SUFFIXES
 
-DB_FIXTURES = {"server_url", "template_url", "database_url", "engine", "conn", "fresh_database_url", "fresh_engine"}
+DB_FIXTURES = {
+    "server_url",
+    "template_url",
+    "database_url",
+    "engine",
+    "conn",
+    "fresh_database_url",
+    "fresh_engine",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -119,3 +128,18 @@ def fresh_engine(fresh_database_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """Point the app at a database (None: at no database at all, so a refused role cannot read one)."""
+
+    def point(url: str | None) -> None:
+        if url is None:
+            monkeypatch.delenv("DATABASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+
+    yield point
+    get_settings.cache_clear()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-
-from pipeline.settings import get_settings
 
 
 @pytest.fixture(autouse=True)
@@ -18,18 +16,3 @@ def keep_the_main_module() -> Iterator[None]:
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
-
-
-@pytest.fixture
-def point_app_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
-    """Point the app at a database (None: at no database at all, so a refused role cannot read one)."""
-
-    def point(url: str | None) -> None:
-        if url is None:
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-
-    yield point
-    get_settings.cache_clear()

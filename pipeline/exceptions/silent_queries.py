@@ -3,9 +3,10 @@
 Each query uses the loosest threshold any facility or carrier has, so it returns a superset; the
 exact per-facility and per-carrier threshold is applied in Python (detection.silent_finding).
 
-A parcel is silent only once its carrier has been asked about it since it went quiet, and the answer has
-had time to be read (`shipment.polled_at`, stamped by carrier polling). Without that, our own gap looks
-like the carrier's: a first run's weeks of history, not yet polled, or a webhook feed that stopped.
+A parcel is silent only once its carrier has been asked about it since it went quiet (`shipment.polled_at`,
+stamped by carrier polling) and the answer has been read: no payload of that carrier landed before then is
+still pending in the inbox. Without that, our own gap looks like the carrier's: a first run's weeks of
+history, not yet polled or not yet drained, or a webhook feed that stopped.
 """
 
 from __future__ import annotations
@@ -17,22 +18,29 @@ from sqlalchemy import Connection, text
 
 from pipeline.exceptions.rules import FULFILLMENT_STAGES, RuleBook, ThresholdOverride, Thresholds
 
-ANSWER_READ = timedelta(minutes=5)
-"""How long a polled answer may take to reach the projection (landed, drained, loaded)."""
+_UNREAD = """
+    WITH unread AS (
+        SELECT substr(source, length('carrier:') + 1) AS carrier_id, min(received_at) AS since
+        FROM raw_inbox WHERE status = 'pending' AND source LIKE 'carrier:%' GROUP BY source
+    )
+"""
+_ANSWER_READ = (
+    "s.polled_at < coalesce((SELECT since FROM unread AS u WHERE u.carrier_id = s.carrier_id), 'infinity')"
+)
 
 _NO_SCAN_AFTER_LABEL = text(
-    """
+    f"""{_UNREAD}
     SELECT s.order_id, s.shipment_id, coalesce(s.facility_id, o.facility_id) AS facility_id, s.carrier_id,
            s.label_printed_at, o.ship_by
     FROM order_state AS o JOIN shipment AS s ON s.order_id = o.order_id
     WHERE NOT o.is_terminal AND o.cancelled_at IS NULL
       AND s.label_printed_at < :cutoff AND s.carrier_pickup_at IS NULL AND s.last_scan_at IS NULL
       AND s.delivered_at IS NULL
-      AND s.polled_at > s.label_printed_at AND s.polled_at <= :answers_read_before
-    """
+      AND s.polled_at > s.label_printed_at AND {_ANSWER_READ}
+    """  # noqa: S608 - constant fragments, no input
 )
 _NO_SCAN_AFTER_PICKUP = text(
-    """
+    f"""{_UNREAD}
     SELECT s.order_id, s.shipment_id, coalesce(s.facility_id, o.facility_id) AS facility_id, s.carrier_id,
            s.carrier_pickup_at, s.last_scan_at, o.ship_by
     FROM order_state AS o JOIN shipment AS s ON s.order_id = o.order_id
@@ -40,8 +48,8 @@ _NO_SCAN_AFTER_PICKUP = text(
       AND s.carrier_pickup_at IS NOT NULL AND s.delivered_at IS NULL
       AND coalesce(s.last_scan_at, s.carrier_pickup_at) < :cutoff
       AND coalesce(s.status, '') NOT IN ('LOST', 'DELIVERED')
-      AND s.polled_at > coalesce(s.last_scan_at, s.carrier_pickup_at) AND s.polled_at <= :answers_read_before
-    """
+      AND s.polled_at > coalesce(s.last_scan_at, s.carrier_pickup_at) AND {_ANSWER_READ}
+    """  # noqa: S608 - constant fragments, no input
 )
 _SHIP_BY_AT_RISK = text(
     """
@@ -52,15 +60,15 @@ _SHIP_BY_AT_RISK = text(
     """
 )
 _STAGE_STUCK = text(
-    """
+    f"""{_UNREAD}
     SELECT o.order_id, o.facility_id, o.stage, o.stage_entered_at, o.ship_by
     FROM order_state AS o
     JOIN unnest(CAST(:stages AS text[]), CAST(:cutoffs AS timestamptz[])) AS t(stage, cutoff) ON o.stage = t.stage
     WHERE NOT o.is_terminal AND NOT o.on_hold AND o.cancelled_at IS NULL AND o.stage_entered_at < t.cutoff
       AND (o.stage <> ALL(CAST(:carrier_exit_stages AS text[]))
            OR EXISTS (SELECT 1 FROM shipment AS s WHERE s.order_id = o.order_id
-                      AND s.polled_at > o.stage_entered_at AND s.polled_at <= :answers_read_before))
-    """
+                      AND s.polled_at > o.stage_entered_at AND {_ANSWER_READ}))
+    """  # noqa: S608 - constant fragments, no input
 )
 CARRIER_EXIT_STAGES = ["labeled", "staged"]
 """Stages an order leaves with the carrier's pickup scan (a store ships straight from `labeled`): held
@@ -76,18 +84,13 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
     stage_minutes = _loosest_stage_minutes(rules)
     stages = sorted(stage_minutes)
     cutoffs = [now - timedelta(minutes=stage_minutes[stage]) for stage in stages]
-    answers_read_before = now - ANSWER_READ
 
     def rows(query, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: ANN001 - a text() clause
         return [dict(row) for row in conn.execute(query, params).mappings()]
 
     return {
-        "NO_SCAN_AFTER_LABEL": rows(
-            _NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff, "answers_read_before": answers_read_before}
-        ),
-        "NO_SCAN_AFTER_PICKUP": rows(
-            _NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff, "answers_read_before": answers_read_before}
-        ),
+        "NO_SCAN_AFTER_LABEL": rows(_NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff}),
+        "NO_SCAN_AFTER_PICKUP": rows(_NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff}),
         "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff}),
         "STAGE_STUCK": rows(
             _STAGE_STUCK,
@@ -95,7 +98,6 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
                 "stages": stages,
                 "cutoffs": cutoffs,
                 "carrier_exit_stages": CARRIER_EXIT_STAGES,
-                "answers_read_before": answers_read_before,
             },
         ),  # fmt: skip
     }

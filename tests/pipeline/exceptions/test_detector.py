@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.exceptions.detector import CHECKPOINT, detect_exceptions
+from pipeline.inbox import Arrival, land
 from pipeline.load import load_events
 from tests.canonical_factory import canonical_event, staged
 from tests.pipeline.exceptions.streams import (
@@ -257,25 +258,37 @@ def test_no_carrier_scan_after_the_label_opens_a_silent_carrier_exception_at_the
 
 
 @pytest.mark.parametrize(
-    ("asked_after_label", "why"),
+    ("asked_after_label", "unread_answer", "why"),
     [
-        (None, "nobody asked the carrier"),
-        (timedelta(hours=-1), "asked before the label, not since"),
-        (timedelta(hours=30, minutes=58), "asked two minutes ago: the answer may not be read yet"),
+        (None, False, "nobody asked the carrier"),
+        (timedelta(hours=-1), False, "asked before the label, not since"),
+        (timedelta(hours=30, minutes=58), True, "asked, but the carrier's answer still waits in the inbox"),
     ],
 )
 def test_a_parcel_is_not_silent_until_its_carrier_was_asked_and_the_answer_read(
-    fresh_engine: Engine, asked_after_label: timedelta | None, why: str
+    fresh_engine: Engine, asked_after_label: timedelta | None, unread_answer: bool, why: str
 ) -> None:
-    """A first run's history, not yet polled, or a webhook feed that stopped, is our gap, not the carrier's."""
+    """A first run's history, not yet polled or drained, or a webhook feed that stopped, is our gap."""
     load(fresh_engine, order_until("SO-20000033", PLACED, "STAGED_OUTBOUND"))
     label = step_time(PLACED, "LABEL_PRINTED")
     if asked_after_label is not None:
         carrier_asked(fresh_engine, "SO-20000033-1", label + asked_after_label)
+    if unread_answer:
+        with fresh_engine.begin() as conn:
+            raw_id = land(conn, Arrival("carrier:ups", b'{"trackResponse": {}}'))
+            conn.execute(text("UPDATE raw_inbox SET received_at = :at WHERE raw_id = :id"),
+                         {"at": label + timedelta(hours=30, minutes=57), "id": raw_id})  # fmt: skip
 
     report = detect_exceptions(fresh_engine, now=label + timedelta(hours=31))
 
     assert (exceptions_of(fresh_engine, "SO-20000033"), report.opened) == ([], 0), why
+    if unread_answer:  # once the drain has read it, the silence counts
+        with fresh_engine.begin() as conn:
+            conn.execute(text("UPDATE raw_inbox SET status = 'done' WHERE raw_id = :id"), {"id": raw_id})
+        detect_exceptions(fresh_engine, now=label + timedelta(hours=31, minutes=1))
+        assert [x["exception_type"] for x in exceptions_of(fresh_engine, "SO-20000033")] == [
+            "NO_SCAN_AFTER_LABEL"
+        ]
 
 
 def test_a_regional_carrier_has_a_shorter_silence_threshold(fresh_engine: Engine) -> None:

@@ -1,7 +1,7 @@
 """Playbook for an address issue: hold the order and ask the customer to confirm the address (email or SMS
 with a signed, expiring link); the customer's click releases the hold (pipeline.actions.confirm_address).
-A person takes over when the customer cannot be reached, or has not answered within the policy's hours
-of the request going out. The address itself is never changed here: only the customer or a person can.
+A person takes over when the customer cannot be reached, has not answered within the policy's hours of
+the request going out, or the problem has been known too long for an automatic request. The address itself is never changed here: only the customer or a person can.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 
 from pipeline.actions import ActionRefusedError, Actor, perform
 from pipeline.exceptions.handlers import ADDRESS_PLAYBOOK
-from pipeline.playbooks.escalation import NextStep, escalate, not_delivered, undelivered
+from pipeline.playbooks.escalation import NextStep, escalate, not_delivered, too_late_to_write, undelivered
 from pipeline.playbooks.policy import PlaybookPolicy
 from pipeline.playbooks.report import PlaybookOutcome
 from pipeline.settings import Settings
@@ -37,6 +37,9 @@ def ask_for_address(
     conn: Connection, exception: Mapping[str, Any], *, now: datetime, settings: Settings
 ) -> PlaybookOutcome:
     """Hold the order and send the confirmation request; escalate when that cannot be done."""
+    stale = too_late_to_write(exception, now, settings, "address problem")
+    if stale is not None:
+        return _escalated(conn, exception, stale, CHECK_BY_HAND, now, settings)
     try:
         with conn.begin_nested():
             result = perform(

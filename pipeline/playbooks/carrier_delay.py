@@ -8,13 +8,13 @@ read for the first time, a feed that was down): `notify_max_age_hours`, as for a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from pipeline.actions import ActionRefusedError, Actor, perform
-from pipeline.playbooks.escalation import NextStep, escalate, not_delivered, undelivered
+from pipeline.playbooks.escalation import NextStep, escalate, not_delivered, too_late_to_write, undelivered
 from pipeline.playbooks.eta_refresh import refresh_eta
 from pipeline.playbooks.policy import CARRIER_DELAY_PLAYBOOK
 from pipeline.playbooks.report import PlaybookOutcome
@@ -35,14 +35,9 @@ def tell_customer_about_delay(
     """Take the exception (open -> automating), queue the customer message, recompute the ETA."""
     actor = Actor.automation(CARRIER_DELAY_PLAYBOOK)
     exception_id = exception["exception_id"]
-    known_since = delay_known_since(exception)
-    if now - known_since > timedelta(hours=settings.notify_max_age_hours):
-        days = (now - known_since).total_seconds() / 86_400
-        reason = (
-            f"The delay has been known since {known_since:%b %-d, %Y %H:%M} UTC ({days:.0f} days): too late for "
-            "an automatic message. Check the parcel with the carrier before writing to the customer"
-        )
-        return _escalated(conn, exception, reason, now, settings, TOO_LATE)
+    stale = too_late_to_write(exception, now, settings, "delay")
+    if stale is not None:
+        return _escalated(conn, exception, stale, now, settings, TOO_LATE)
     try:
         with conn.begin_nested():
             if exception["state"] == "open":
@@ -81,16 +76,6 @@ def follow_up_delay(
         "waiting",
         f"Customer message {last['status']}; waiting for delivery",
     )
-
-
-def delay_known_since(exception: Mapping[str, Any]) -> datetime:
-    """When the delay became known: a silence once it crossed its threshold, a carrier's delay scan when
-    the latest one was read (a new scan makes the delay news again)."""
-    detail = exception["detail"] or {}
-    if detail.get("silent_since") and detail.get("threshold_hours") is not None:
-        since = datetime.fromisoformat(detail["silent_since"])
-        return since + timedelta(hours=float(detail["threshold_hours"]))
-    return exception["last_evidence_at"]
 
 
 def _escalated(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -99,3 +99,31 @@ def draft(order_id: str, message_type: str, detail: Mapping[str, Any]) -> str:
     book = load_templates()
     _, body = render(book, message_type, "email", message_context(book, order_id, detail))
     return " ".join(body.split())
+
+
+def known_since(exception: Mapping[str, Any]) -> datetime:
+    """When the trouble became known: a silence once it crossed its threshold, an event-borne trouble when
+    its latest evidence was read (a new delay scan makes the delay news again)."""
+    detail = exception["detail"] or {}
+    if detail.get("silent_since") and detail.get("threshold_hours") is not None:
+        since = datetime.fromisoformat(detail["silent_since"])
+        return since + timedelta(hours=float(detail["threshold_hours"]))
+    return exception["last_evidence_at"]
+
+
+def too_late_to_write(
+    exception: Mapping[str, Any], now: datetime, settings: Settings, about: str
+) -> str | None:
+    """Why no automatic message should go out about this exception any more, or None while one may.
+
+    A message older than `notify_max_age_hours` is expired rather than sent late; the same holds for a
+    cause that old (history read for the first time, a feed that was down): the parcel may long since
+    have arrived, so a person checks before anyone writes."""
+    since = known_since(exception)
+    if now - since <= timedelta(hours=settings.notify_max_age_hours):
+        return None
+    days = (now - since).total_seconds() / 86_400
+    return (
+        f"The {about} has been known since {since:%b %-d, %Y %H:%M} UTC ({days:.0f} days): too late for an "
+        "automatic message. Check with the carrier before writing to the customer"
+    )

@@ -164,6 +164,29 @@ def test_a_customer_without_email_or_phone_is_not_put_on_hold_but_left_to_a_pers
     assert audit_trail(conn, exception["exception_id"]) == [("automation:address_confirmation", "escalate")]
 
 
+def test_an_address_problem_known_for_days_is_left_to_a_person_without_hold_or_message(
+    conn: Connection,
+) -> None:
+    """History read for the first time: the parcel may long since have come back or been delivered."""
+    address_problem(conn, "SO-53000011")
+    (exception,) = exceptions_of(conn, "SO-53000011")
+    days_later = NOW + timedelta(days=5)
+
+    outcome = run_one(
+        conn, exception["exception_id"], now=days_later, settings=settings(), policy=load_policy()
+    )
+
+    (after,) = exceptions_of(conn, "SO-53000011")
+    assert outcome.outcome == "escalated"
+    assert "too late for an automatic message" in after["escalation_reason"]
+    assert order_hold(conn, "SO-53000011") is False
+    with conn.begin_nested():
+        written = conn.execute(
+            text("SELECT count(*) FROM notification WHERE order_id = 'SO-53000011'")
+        ).scalar_one()
+    assert written == 0
+
+
 def test_a_text_message_the_provider_rejects_hands_the_exception_to_a_person(fresh_engine: Engine) -> None:
     address_problem(fresh_engine, "SO-53000005", email=None)
     with sms_provider() as (texts, base_url):

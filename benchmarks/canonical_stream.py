@@ -42,7 +42,9 @@ def order_events(n: int, start: datetime) -> list[dict]:
         else:
             # A change log numbers rows in the order they happen: the sequence follows the time.
             moment = placed + timedelta(minutes=minutes)
-            event.update(source="wms:DC-RNO", facility_id="DC-RNO", sequence=int(moment.timestamp()) * 100 + index)
+            event.update(
+                source="wms:DC-RNO", facility_id="DC-RNO", sequence=int(moment.timestamp()) * 100 + index
+            )
         if kind == "LABEL_PRINTED":
             event["shipment_id"] = f"{order_id}-1"
             attributes.update(carrier="ups", tracking_number=tracking)

@@ -47,7 +47,9 @@ def _prepare_shipments(engine) -> None:
     for n in range(ORDERS):
         for event in order_events(n, START)[:9]:
             if event["event_type"] == "LABEL_PRINTED":
-                event["attributes"].update(carrier="fedex", service_level="FEDEX_GROUND", tracking_number=f"79{n:010d}")
+                event["attributes"].update(
+                    carrier="fedex", service_level="FEDEX_GROUND", tracking_number=f"79{n:010d}"
+                )
             staged.append(StagedEvent(validate_event(event, registry, ZONES), datetime.now(UTC)))
     with engine.begin() as conn:
         load_events(conn, staged)
@@ -60,7 +62,12 @@ def _webhook(n: int, at: datetime) -> bytes:
         "eventDescription": "Arrived at FedEx location",
         "exceptionCode": "",
         "exceptionDescription": "",
-        "scanLocation": {"city": "MEMPHIS", "stateOrProvinceCode": "TN", "postalCode": "38118", "countryCode": "US"},
+        "scanLocation": {
+            "city": "MEMPHIS",
+            "stateOrProvinceCode": "TN",
+            "postalCode": "38118",
+            "countryCode": "US",
+        },
         "derivedStatusCode": "IT",
         "derivedStatus": "In transit",
     }
@@ -109,8 +116,14 @@ def _warehouse_load(engine, stop: threading.Event) -> None:
 
 def _explain_missing(engine) -> None:
     with engine.connect() as conn:
-        print("  inbox:", conn.execute(text("SELECT source, status, count(*) FROM raw_inbox GROUP BY 1, 2")).all())
-        print("  quarantine:", conn.execute(text("SELECT source, reason_code, count(*) FROM quarantine GROUP BY 1, 2")).all())
+        print(
+            "  inbox:",
+            conn.execute(text("SELECT source, status, count(*) FROM raw_inbox GROUP BY 1, 2")).all(),
+        )
+        print(
+            "  quarantine:",
+            conn.execute(text("SELECT source, reason_code, count(*) FROM quarantine GROUP BY 1, 2")).all(),
+        )
 
 
 def main() -> None:

@@ -19,7 +19,9 @@ README = PROJECT_ROOT / "README.md"
 def settings_table() -> str:
     rows = ["| Variable | Default | What it does |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        alias = field.validation_alias if isinstance(field.validation_alias, str) else f"WAYPOINT_{name.upper()}"
+        alias = (
+            field.validation_alias if isinstance(field.validation_alias, str) else f"WAYPOINT_{name.upper()}"
+        )
         default = ".data (in the project)" if name == "data_dir" else field.default
         shown = "unset" if default is None else f"`{default}`"
         rows.append(f"| `{alias}` | {shown} | {field.description} |")
@@ -28,7 +30,10 @@ def settings_table() -> str:
 
 def taxonomy_table() -> str:
     definitions = latest_definitions()
-    rows = ["| Stage | Event type | Severity | Customer-facing text | Internal text |", "|---|---|---|---|---|"]
+    rows = [
+        "| Stage | Event type | Severity | Customer-facing text | Internal text |",
+        "|---|---|---|---|---|",
+    ]
     for stage in Stage:
         for name in sorted(n for n, d in definitions.items() if d.stage is stage):
             d = definitions[name]

@@ -35,7 +35,9 @@ def canonical_event(
     event = {
         "event_id": event_id or f"E{next(_ids):09d}",
         "source": source
-        or {Stage.FULFILLMENT: f"wms:{facility_id}", Stage.CARRIER: f"carrier:{carrier}"}.get(stage, "helpdesk"),
+        or {Stage.FULFILLMENT: f"wms:{facility_id}", Stage.CARRIER: f"carrier:{carrier}"}.get(
+            stage, "helpdesk"
+        ),
         "event_type": event_type,
         "occurred_at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "order_id": order_id,
@@ -46,7 +48,9 @@ def canonical_event(
     if stage is Stage.FULFILLMENT:
         event["facility_id"] = facility_id
     if stage is Stage.CARRIER:
-        event.update(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id or f"{order_id}-1")
+        event.update(
+            carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id or f"{order_id}-1"
+        )
     if event_type == "LABEL_PRINTED":
         event["shipment_id"] = shipment_id or f"{order_id}-1"
         event["attributes"].update(carrier=carrier, tracking_number=tracking_number)
@@ -62,7 +66,9 @@ def staged(raws: list[dict], received_at: datetime | None = None) -> list[Staged
     return [StagedEvent(validated(raw), received_at) for raw in raws]
 
 
-def shipped_order(order_id: str, placed: datetime, *, tracking_number: str = "1Z999AA10000000001") -> list[dict]:
+def shipped_order(
+    order_id: str, placed: datetime, *, tracking_number: str = "1Z999AA10000000001"
+) -> list[dict]:
     """A DC order from download to doorstep, one event per step, a few minutes to days apart."""
     steps = [
         ("ORDER_RECEIVED", 0),

@@ -27,7 +27,9 @@ def test_an_active_account_with_the_same_role_goes_on(conn: Connection, lead: Si
 
 def test_a_new_display_name_or_facility_does_not_sign_anyone_out(conn: Connection, lead: SignedInUser):
     conn.execute(
-        update(AppUser).where(AppUser.user_id == lead.user_id).values(display_name="Lee K.", facility_id="DC-RNO")
+        update(AppUser)
+        .where(AppUser.user_id == lead.user_id)
+        .values(display_name="Lee K.", facility_id="DC-RNO")
     )
     assert account_change(conn, lead) is None
 

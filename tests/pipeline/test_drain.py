@@ -40,7 +40,9 @@ def test_good_events_load_and_each_bad_record_is_quarantined_with_its_reason(con
     status = conn.execute(text("SELECT status FROM raw_inbox WHERE raw_id = :id"), {"id": raw_id}).scalar()
     assert status == "done"
     counters = conn.execute(
-        text("SELECT received, normalized, quarantined FROM source_counter WHERE source = 'canonical:backfill'")
+        text(
+            "SELECT received, normalized, quarantined FROM source_counter WHERE source = 'canonical:backfill'"
+        )
     ).one()
     assert tuple(counters) == (1, 3, 3)
 
@@ -56,26 +58,38 @@ def test_a_payload_drained_twice_loads_nothing_the_second_time(conn: Connection)
 
 
 def test_a_scan_before_its_label_is_parked_then_loaded_once_the_label_arrives(conn: Connection) -> None:
-    scan = canonical_event("CARRIER_PICKUP", "ignored", PLACED + timedelta(hours=5), tracking_number="1ZPARKED0001")
+    scan = canonical_event(
+        "CARRIER_PICKUP", "ignored", PLACED + timedelta(hours=5), tracking_number="1ZPARKED0001"
+    )
     del scan["order_id"], scan["shipment_id"]
     land(conn, Arrival("canonical:backfill", jsonl(scan)))
     drain_batch(conn, REGISTRY, ZONES)
     parked = open_records(conn, reason="unmatched_tracking_number")
     assert [(r.field, r.rule) for r in parked] == [("tracking_number", "known_shipment")]
 
-    label = canonical_event("LABEL_PRINTED", "SO-10000003", PLACED + timedelta(hours=1), tracking_number="1ZPARKED0001")
+    label = canonical_event(
+        "LABEL_PRINTED", "SO-10000003", PLACED + timedelta(hours=1), tracking_number="1ZPARKED0001"
+    )
     land(conn, Arrival("canonical:backfill", jsonl(label)))
     drain_batch(conn, REGISTRY, ZONES)
     report = replay(conn, parked_payloads_now_matched(conn), REGISTRY, ZONES)
 
     assert report.loaded == 1
     assert open_records(conn, reason="unmatched_tracking_number") == []
-    order = conn.execute(text("SELECT order_id FROM event WHERE tracking_number = '1ZPARKED0001' AND event_type = 'CARRIER_PICKUP'")).scalar()
+    order = conn.execute(
+        text(
+            "SELECT order_id FROM event WHERE tracking_number = '1ZPARKED0001' AND event_type = 'CARRIER_PICKUP'"
+        )
+    ).scalar()
     assert order == "SO-10000003"
 
 
 def test_replay_after_registering_a_new_type_loads_what_was_quarantined(conn: Connection) -> None:
-    novel = {**canonical_event("PICK_STARTED", "SO-10000004", PLACED), "event_type": "GIFT_WRAPPED", "attributes": {}}
+    novel = {
+        **canonical_event("PICK_STARTED", "SO-10000004", PLACED),
+        "event_type": "GIFT_WRAPPED",
+        "attributes": {},
+    }
     raw_id = land(conn, Arrival("canonical:backfill", jsonl(novel)))
     drain_batch(conn, REGISTRY, ZONES)
     assert [r.reason_code for r in open_records(conn, source="canonical:backfill")] == ["unknown_code"]

@@ -21,7 +21,15 @@ def write_jsonl(tmp_path: Path, events: list, extra: list[bytes] = ()) -> str:
 
 
 def test_normalize_prints_canonical_events_and_stores_nothing(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["normalize", write_jsonl(tmp_path, shipped_order("SO-20000001", PLACED)[:2]), "--format", "canonical"])
+    result = runner.invoke(
+        cli,
+        [
+            "normalize",
+            write_jsonl(tmp_path, shipped_order("SO-20000001", PLACED)[:2]),
+            "--format",
+            "canonical",
+        ],
+    )
 
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]

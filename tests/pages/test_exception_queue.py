@@ -30,18 +30,12 @@ def open_page(user: SignedInUser, *, exception: int | None = None, **state) -> A
 
 
 @pytest.fixture
-def queue(
-    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Engine, dict[str, int]]]:
+def queue(fresh_database_url: str, point_app_at) -> Iterator[tuple[Engine, dict[str, int]]]:
     engine = make_engine(fresh_database_url, pool_size=2)
     ids = build_queue(engine)
-    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
-    get_settings.cache_clear()
-    try:
-        yield engine, ids
-    finally:
-        get_settings.cache_clear()
-        engine.dispose()
+    point_app_at(fresh_database_url)
+    yield engine, ids
+    engine.dispose()
 
 
 def audit(engine: Engine) -> list[dict]:

@@ -16,7 +16,7 @@ from db.engine import make_engine
 from pipeline.exceptions.detector import detect_exceptions
 from pipeline.playbooks.policy import POLICY_FILE, parse_policy
 from pipeline.playbooks.runner import run_playbooks
-from pipeline.settings import Settings, get_settings
+from pipeline.settings import Settings
 from tests.pages.app_session import open_page as open_script
 from tests.pages.app_session import signed_in_as
 from tests.pipeline.exceptions.streams import carrier_event, load, order_until, pick_short
@@ -64,18 +64,12 @@ def escalated_by_playbooks(engine: Engine) -> dict[str, int]:
 
 
 @pytest.fixture
-def queue(
-    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Engine, dict[str, int]]]:
+def queue(fresh_database_url: str, point_app_at) -> Iterator[tuple[Engine, dict[str, int]]]:
     engine = make_engine(fresh_database_url, pool_size=2)
     ids = escalated_by_playbooks(engine)
-    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
-    get_settings.cache_clear()
-    try:
-        yield engine, ids
-    finally:
-        get_settings.cache_clear()
-        engine.dispose()
+    point_app_at(fresh_database_url)
+    yield engine, ids
+    engine.dispose()
 
 
 def open_group(role: str, group: str) -> AppTest:

@@ -190,11 +190,7 @@ class _Source:
         if not any(keyword in schema for keyword in (*keywords, "minProperties", "maxProperties")):
             return []
         pad = "    " * (depth + 1)
-        lines = [f"{pad[4:]}if isinstance({var}, dict):"]
-        if schema.get("minProperties", 0):
-            lines.append(f"{pad}if len({var}) < {int(schema['minProperties'])}: return False")
-        if schema.get("maxProperties") is not None:
-            lines.append(f"{pad}if len({var}) > {int(schema['maxProperties'])}: return False")
+        lines = [f"{pad[4:]}if isinstance({var}, dict):", *_size_bounds(schema, var, pad, "Properties")]
         required = schema.get("required", ())
         if required:
             missing = " or ".join(f"{name!r} not in {var}" for name in required)
@@ -229,13 +225,19 @@ class _Source:
         if not any(keyword in schema for keyword in ("items", "minItems", "maxItems")):
             return []
         pad = "    " * (depth + 1)
-        lines = [f"{pad[4:]}if isinstance({var}, list):"]
-        if schema.get("minItems", 0):
-            lines.append(f"{pad}if len({var}) < {int(schema['minItems'])}: return False")
-        if schema.get("maxItems") is not None:
-            lines.append(f"{pad}if len({var}) > {int(schema['maxItems'])}: return False")
+        lines = [f"{pad[4:]}if isinstance({var}, list):", *_size_bounds(schema, var, pad, "Items")]
         item = self.variable()
         nested = self.block(schema.get("items", True), item, depth + 2)
         if nested:
             lines += [f"{pad}for {item} in {var}:", *nested]
         return lines if len(lines) > 1 else []
+
+
+def _size_bounds(schema: dict, var: str, pad: str, counted: str) -> list[str]:
+    """minProperties/maxProperties or minItems/maxItems as generated lines (`counted`: "Properties" or "Items")."""
+    lines = []
+    if schema.get(f"min{counted}", 0):
+        lines.append(f"{pad}if len({var}) < {int(schema[f'min{counted}'])}: return False")
+    if schema.get(f"max{counted}") is not None:
+        lines.append(f"{pad}if len({var}) > {int(schema[f'max{counted}'])}: return False")
+    return lines

@@ -94,7 +94,14 @@ class EventKey(Base):
     """
 
     __tablename__ = "event_key"
-    __table_args__ = (Index("uq_event_key_semantic", "semantic_key", unique=True),)
+    __table_args__ = (
+        Index(
+            "uq_event_key_semantic",
+            "semantic_key",
+            unique=True,
+            postgresql_where=text("semantic_key IS NOT NULL"),
+        ),
+    )
 
     source: Mapped[str] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(primary_key=True)

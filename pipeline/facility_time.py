@@ -86,17 +86,39 @@ def to_local(utc: datetime, zone: str) -> LocalizedTime:
     """The wall clock and offset in `zone` at an aware instant."""
     if utc.tzinfo is None:
         raise ValueError(f"to_local expects an aware instant, got naive {utc.isoformat()}")
-    tz = zone_info(zone)
+    utc = utc.astimezone(UTC)
+    reading = _zone_reading(zone, int(utc.timestamp()) // _QUARTER_HOUR)
+    if reading is None:  # the offset or the ambiguity changes inside this quarter-hour
+        reading = _reading_at(utc, zone_info(zone))
+    offset, minutes, flags = reading
+    return LocalizedTime(utc, (utc + offset).replace(tzinfo=None), zone, minutes, flags)
+
+
+_QUARTER_HOUR = 900
+
+
+def _reading_at(utc: datetime, tz: ZoneInfo) -> tuple[timedelta, int, tuple[str, ...]]:
+    """(offset, offset in minutes, flags) of `tz` at an instant: `dst_fold` when its wall time repeats."""
     local = utc.astimezone(tz)
-    offset = local.utcoffset()
+    offset = local.utcoffset() or timedelta(0)
     ambiguous = local.replace(fold=1 - local.fold).utcoffset() != offset
-    return LocalizedTime(
-        utc.astimezone(UTC),
-        local.replace(tzinfo=None),
-        zone,
-        _minutes(offset),
-        (DST_FOLD,) if ambiguous else (),
-    )
+    return offset, _minutes(offset), (DST_FOLD,) if ambiguous else ()
+
+
+@lru_cache(maxsize=8192)
+def _zone_reading(zone: str, quarter: int) -> tuple[timedelta, int, tuple[str, ...]] | None:
+    """The reading shared by every instant of one quarter-hour, or None when it is not shared.
+
+    No zone changes offset twice within a quarter-hour, and the instants whose wall time repeats span
+    at least an hour around a change, so readings equal at the quarter's first and last microsecond
+    hold for every instant between.
+    Events cluster in time, so each facility's zone is read a few times per quarter-hour, not per event.
+    """
+    tz = zone_info(zone)
+    start = datetime.fromtimestamp(quarter * _QUARTER_HOUR, UTC)
+    first = _reading_at(start, tz)
+    last = _reading_at(start + timedelta(seconds=_QUARTER_HOUR, microseconds=-1), tz)
+    return first if first == last else None
 
 
 def is_rfc3339(value: str) -> bool:
@@ -116,11 +138,14 @@ def parse_rfc3339(value: object, field: str) -> datetime:
             field, "type", f"expected an RFC 3339 timestamp string, got {type(value).__name__}"
         )
     match = _RFC3339.fullmatch(value)
+    if match is not None and match.group("offset"):
+        try:  # the pattern checked the shape; a day the month does not have (02-30) fails here
+            return datetime.fromisoformat(value.upper()).astimezone(UTC)
+        except ValueError:
+            match = None
     if match is None or not _calendar_valid(value):
         raise TimestampError(field, "rfc3339", f"{value!r} is not an RFC 3339 timestamp")
-    if not match.group("offset"):
-        raise TimestampError(field, "offset_required", f"timestamp {value!r} has no UTC offset")
-    return datetime.fromisoformat(value.upper()).astimezone(UTC)
+    raise TimestampError(field, "offset_required", f"timestamp {value!r} has no UTC offset")
 
 
 def _calendar_valid(value: str) -> bool:

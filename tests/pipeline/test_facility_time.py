@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given
@@ -141,6 +142,45 @@ def test_to_local_then_localize_returns_the_same_instant_except_flagged_folds(in
         assert back.utc == instant
         assert back.offset_minutes == seen.offset_minutes
         assert back.flags == ()
+
+
+# Today's changes on the hour and half hour (Lord Howe's half-hour DST, Chatham's 45-minute zone, the
+# southern hemisphere), and two old ones at odd seconds of UTC: Monrovia leaving local mean time (a gap)
+# and Amsterdam's 1930 autumn change (a fold), which a quarter-hour shares with the old reading.
+TRANSITIONS = (
+    ("Africa/Monrovia", datetime(1972, 1, 7, 0, 44, 30, tzinfo=UTC)),
+    ("Europe/Amsterdam", datetime(1930, 10, 5, 1, 40, 28, tzinfo=UTC)),
+    ("America/Los_Angeles", datetime(2026, 3, 8, 10, 0, tzinfo=UTC)),
+    ("America/Los_Angeles", datetime(2026, 11, 1, 9, 0, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 11, 1, 6, 0, tzinfo=UTC)),
+    ("Australia/Lord_Howe", datetime(2026, 4, 4, 15, 0, tzinfo=UTC)),
+    ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 30, tzinfo=UTC)),
+    ("Pacific/Chatham", datetime(2026, 4, 4, 14, 0, tzinfo=UTC)),
+    ("America/Santiago", datetime(2026, 4, 5, 3, 0, tzinfo=UTC)),
+)
+
+
+@given(
+    transition=st.sampled_from(TRANSITIONS),
+    seconds=st.integers(min_value=-3 * 3600, max_value=3 * 3600),
+)
+@example(transition=TRANSITIONS[0], seconds=1)
+@example(transition=TRANSITIONS[1], seconds=-1)
+@example(transition=TRANSITIONS[1], seconds=3600 - 1)
+def test_the_wall_clock_near_a_change_is_the_zones_own_reading_of_that_instant(transition, seconds):
+    """to_local shares one reading per zone and quarter-hour; at and around every change it must still
+    agree with zoneinfo instant by instant, offset and fold flag alike."""
+    zone, change = transition
+    instant = change + timedelta(seconds=seconds)
+    local = instant.astimezone(ZoneInfo(zone))
+    repeats = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+    seen = to_local(instant, zone)
+
+    assert seen.local_wall == local.replace(tzinfo=None)
+    assert seen.offset_minutes == local.utcoffset().total_seconds() // 60
+    assert seen.flags == ((DST_FOLD,) if repeats else ())
+    assert seen.utc == instant
 
 
 @given(

@@ -44,9 +44,11 @@ class CanonicalEventError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValidatedEvent:
-    """Everything the loader writes to an `event` row, already checked."""
+    """Everything the loader writes to an `event` row, already checked. Treated as immutable (changes go
+    through `dataclasses.replace`); not declared frozen because a frozen dataclass costs a generic
+    attribute write per field, on every event of every batch."""
 
     event_id: str
     source: str

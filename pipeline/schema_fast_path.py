@@ -175,7 +175,8 @@ class _Source:
         if schema.get("maxLength") is not None:
             tests.append(f"len({var}) <= {int(schema['maxLength'])}")
         if "pattern" in schema:
-            tests.append(f"{self.constant(re.compile(schema['pattern']))}.search({var}) is not None")
+            seen, matches = _remembering_matcher(schema["pattern"])
+            tests.append(f"{var} in {self.constant(seen)} or {self.constant(matches)}({var})")
         return tests
 
     def _number_tests(self, schema: dict, var: str) -> list[str]:
@@ -231,6 +232,25 @@ class _Source:
         if nested:
             lines += [f"{pad}for {item} in {var}:", *nested]
         return lines if len(lines) > 1 else []
+
+
+_REMEMBERED_PER_PATTERN = 4096
+
+
+def _remembering_matcher(pattern: str) -> tuple[set[str], Check]:
+    """A pattern test that remembers strings it accepted: sources, event types, facilities and carriers
+    repeat on every event, and a set lookup costs a fraction of a regex search. Bounded, so ids that never
+    repeat (tracking numbers) only fill it once."""
+    compiled, seen = re.compile(pattern), set()
+
+    def matches(value: str) -> bool:
+        if compiled.search(value) is None:
+            return False
+        if len(seen) < _REMEMBERED_PER_PATTERN:
+            seen.add(value)
+        return True
+
+    return seen, matches
 
 
 def _size_bounds(schema: dict, var: str, pad: str, counted: str) -> list[str]:

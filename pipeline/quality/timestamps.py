@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pipeline.facility_time import DST_FOLD, DST_GAP
@@ -37,9 +37,9 @@ ORDER_RECEIVED = "ORDER_RECEIVED"
 Action = Literal["corrected", "quarantined"]
 
 
-@dataclass(frozen=True)
-class TimedEvent:
-    """What the time rules need of one event; `index` is its place in the batch."""
+class TimedEvent(NamedTuple):
+    """What the time rules need of one event; `index` is its place in the batch. A named tuple: the gate
+    builds one per event of every batch."""
 
     index: int
     source: str

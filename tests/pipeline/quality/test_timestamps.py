@@ -137,7 +137,7 @@ def test_dst_fold_read_as_the_first_occurrence_is_moved_to_the_second_when_the_l
         event(7 + i, second_hour[-1] + timedelta(minutes=3 * (i + 1)), sequence=107 + i) for i in range(4)
     ]
     received = datetime(2026, 11, 1, 12, tzinfo=UTC)
-    rows = [TimedEvent(**{**r.__dict__, "received_at": received}) for r in rows]
+    rows = [r._replace(received_at=received) for r in rows]
     verdict = judge(rows).verdicts[6]
     assert (verdict.rule, verdict.action) == ("dst_fold", "corrected")
     assert verdict.occurred_at == wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
@@ -151,7 +151,7 @@ def test_dst_fold_that_fits_the_first_occurrence_is_left_alone() -> None:
         *log_rows(first_hour),
         event(6, first, sequence=106, flags=tuple(flags), time_zone=LA, local_time=wall),
     ]
-    rows = [TimedEvent(**{**r.__dict__, "received_at": datetime(2026, 11, 1, 12, tzinfo=UTC)}) for r in rows]
+    rows = [r._replace(received_at=datetime(2026, 11, 1, 12, tzinfo=UTC)) for r in rows]
     assert 6 not in judge(rows).verdicts
 
 

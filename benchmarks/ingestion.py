@@ -39,9 +39,7 @@ def _run_workers(url: str, count: int) -> float:
         **os.environ,
         "DATABASE_URL": url,
         "WAYPOINT_LOG_LEVEL": "WARNING",
-        # A backfill's transaction size: 20 payloads of 1,000 events, up to 4 MB (live default: 1 MB).
         "WAYPOINT_DRAIN_BATCH_SIZE": "20",
-        "WAYPOINT_DRAIN_BATCH_BYTES": "4000000",
     }
     started = time.perf_counter()
     workers = [

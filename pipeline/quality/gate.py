@@ -170,8 +170,9 @@ def _watermarks(
     """Per sequenced source, the times of the rows before this batch — when the batch continues the log."""
     first: dict[str, int] = {}
     for event in events:
-        if event.sequence is not None and limits.sequence.covers(event.source):
+        if event.sequence is not None:
             first[event.source] = min(event.sequence, first.get(event.source, event.sequence))
+    first = {source: sequence for source, sequence in first.items() if limits.sequence.covers(source)}
     if not first:
         return {}
     rows = conn.execute(_WATERMARKS, {"sources": sorted(first)}).all()

@@ -1,0 +1,2 @@
+"""The tables of revision 0001, one module per seam of the schema; the revision file calls them in
+dependency order."""

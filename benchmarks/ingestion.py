@@ -25,7 +25,7 @@ from benchmarks.canonical_stream import jsonl_payloads
 from benchmarks.scratch import scratch_database
 from db.engine import make_engine
 from pipeline.inbox import Arrival, land
-from pipeline.load import OrjsonJsonbDumper
+from pipeline.load import binary_copy
 
 EVENT_COLUMNS = (
     "occurred_at, source, event_id, event_type, stage, severity, schema_version, local_time, time_zone, "
@@ -66,14 +66,14 @@ def _raw_copy(engine, rows: list[tuple], *, binary: bool) -> float:
         conn.exec_driver_sql(
             "CREATE TABLE event_scratch (LIKE event INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
         )
+    target = f"event_scratch ({EVENT_COLUMNS})"
     with engine.begin() as conn:
-        cursor = conn.connection.driver_connection.cursor()
-        cursor.adapters.register_dumper(dict, OrjsonJsonbDumper)
         started = time.perf_counter()
-        statement = f"COPY event_scratch ({EVENT_COLUMNS}) FROM STDIN"
-        with cursor.copy(statement + (" (FORMAT BINARY)" if binary else "")) as copy:
-            if binary:
-                copy.set_types(EVENT_TYPES)
+        if binary:  # exactly as the loader COPYs
+            copying = binary_copy(conn, target, EVENT_TYPES)
+        else:
+            copying = conn.connection.driver_connection.cursor().copy(f"COPY {target} FROM STDIN")
+        with copying as copy:
             for row in rows:
                 copy.write_row(row)
     return time.perf_counter() - started

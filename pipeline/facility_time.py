@@ -111,8 +111,8 @@ def _zone_reading(zone: str, quarter: int) -> tuple[timedelta, int, tuple[str, .
 
     No zone changes offset twice within a quarter-hour, and the instants whose wall time repeats span
     at least an hour around a change, so readings equal at the quarter's first and last microsecond
-    hold for every instant between.
-    Events cluster in time, so each facility's zone is read a few times per quarter-hour, not per event.
+    hold for every instant between. Events cluster in time, so each facility's zone is read a few times
+    per quarter-hour, not once per event.
     """
     tz = zone_info(zone)
     start = datetime.fromtimestamp(quarter * _QUARTER_HOUR, UTC)

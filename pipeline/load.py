@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
+from psycopg import Copy
 from psycopg.types.json import JsonbBinaryDumper
 from sqlalchemy import Connection, text
 
 from pipeline.canonical import ValidatedEvent
 from pipeline.projection import project_fresh_events, projection_stage
 
-# Column and PostgreSQL type, in COPY order. The COPY is binary: PostgreSQL's text form of a timestamp
-# costs more to write in Python and to parse on the server than the whole rest of the row.
+# Column and PostgreSQL type, in COPY order (the COPY is binary, see `binary_copy`).
 _FRESH_COLUMNS = (
     ("source", "text"), ("event_id", "text"), ("event_type", "text"), ("stage", "text"), ("severity", "text"),
     ("schema_version", "int2"), ("occurred_at", "timestamptz"), ("local_time", "timestamp"),
@@ -34,7 +35,7 @@ _FRESH_COLUMNS = (
     ("batch_id", "int8"), ("proj_stage", "text"), ("proj_rank", "int2"), ("proj_terminal", "bool"),
     ("semantic_key", "bytea"),
 )  # fmt: skip
-_COPY_FRESH = f"COPY event_fresh ({', '.join(name for name, _ in _FRESH_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_FRESH_TARGET = f"event_fresh ({', '.join(name for name, _ in _FRESH_COLUMNS)})"
 
 # The staging table empties itself at commit; the DELETE covers several loads in one transaction. After
 # the claim it holds exactly this load's new events, which the projection reads (pipeline/projection.py).
@@ -145,11 +146,20 @@ def _first_of_each_identity(staged: Sequence[StagedEvent]) -> list[StagedEvent]:
     return list(firsts.values())
 
 
-def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | None) -> None:
+@contextmanager
+def binary_copy(conn: Connection, target: str, types: Sequence[str]) -> Iterator[Copy]:
+    """`COPY target FROM STDIN` in the binary format: PostgreSQL's text form of a timestamp costs more
+    to write in Python and to parse on the server than the whole rest of a row. `types` are the columns'
+    PostgreSQL types, in order (a binary COPY has no casts); jsonb is serialized by orjson."""
     cursor = conn.connection.driver_connection.cursor()
-    cursor.adapters.register_dumper(dict, OrjsonJsonbDumper)
-    with cursor.copy(_COPY_FRESH) as copy:
-        copy.set_types([kind for _, kind in _FRESH_COLUMNS])
+    cursor.adapters.register_dumper(dict, _OrjsonJsonbDumper)
+    with cursor.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        yield copy
+
+
+def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | None) -> None:
+    with binary_copy(conn, _FRESH_TARGET, [kind for _, kind in _FRESH_COLUMNS]) as copy:
         for item in fresh:
             event = item.event
             stage_name, rank, terminal = projection_stage(event.event_type)
@@ -165,7 +175,7 @@ def _copy_fresh(conn: Connection, fresh: Sequence[StagedEvent], batch_id: int | 
             )  # fmt: skip
 
 
-class OrjsonJsonbDumper(JsonbBinaryDumper):
+class _OrjsonJsonbDumper(JsonbBinaryDumper):
     """jsonb in COPY's binary form, serialized by orjson (several times faster than the json module)."""
 
     _dumps = orjson.dumps

@@ -1,7 +1,8 @@
 """Playbook for an address issue: hold the order and ask the customer to confirm the address (email or SMS
 with a signed, expiring link); the customer's click releases the hold (pipeline.actions.confirm_address).
 A person takes over when the customer cannot be reached, has not answered within the policy's hours of
-the request going out, or the problem has been known too long for an automatic request. The address itself is never changed here: only the customer or a person can.
+the request going out, or the problem has been known too long for an automatic request. The address
+itself is never changed here: only the customer or a person can.
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ def _review_sequence(
         following = [at for at in valid_times[position + 1 : position + 1 + neighbours] if at is not None]
         previous = accepted[-neighbours:]
         problem = point if point is not None and point.rule != "nonexistent_local" else None
-        problem = problem or _contradiction(row, previous, following, rules, *tolerances)
+        problem = problem or _contradiction(row, previous, following, rules.min_neighbours, *tolerances)
         if problem is not None:
             verdict = _corrected(row, problem, previous, following, placed.get(row.order_id), limits)
             verdicts[row.index] = verdict
@@ -215,11 +215,11 @@ def _contradiction(
     row: TimedEvent,
     previous: list[datetime],
     following: list[datetime],
-    rules: SequenceLimits,
+    min_neighbours: int,
     ahead: timedelta,
     late: timedelta,
 ) -> TimeVerdict | None:
-    if len(previous) < rules.min_neighbours or len(following) < rules.min_neighbours:
+    if len(previous) < min_neighbours or len(following) < min_neighbours:
         return None
     at = row.occurred_at
     # Neither rule can fire when the row sits within the tolerances of every row logged before it (the

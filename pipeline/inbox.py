@@ -53,6 +53,11 @@ LIMIT :limit
 FOR UPDATE SKIP LOCKED
 """
 
+_RECLAIM = """
+SELECT raw_id FROM raw_inbox WHERE raw_id = ANY(:ids) AND status = 'pending' ORDER BY raw_id
+FOR UPDATE SKIP LOCKED
+"""
+
 _READ = """
 SELECT raw_id, source, received_at, correlation_id, content_type, headers, payload
 FROM raw_inbox WHERE raw_id = ANY(:ids) ORDER BY raw_id
@@ -72,18 +77,35 @@ def claim_pending(conn: Connection, limit: int, max_bytes: int | None = None) ->
     """Lock up to `limit` pending payloads, oldest first, skipping rows other workers hold, and return
     the first of them that fit in `max_bytes` (always at least one).
 
-    The byte budget keeps a batch of large polled pages from holding up a webhook behind it; claimed
-    rows beyond the budget stay pending and are taken by the next batch.
+    The byte budget keeps a batch of large polled pages from holding up a webhook behind it. Which rows
+    fit is only known once they are locked (SKIP LOCKED decides which ones this worker gets), so they
+    are locked inside a savepoint: when the budget cuts the batch short, rolling back to it releases
+    every lock, and only the rows that fit are locked again. The rows beyond the budget are left to the
+    other workers at once instead of staying locked, unused, until this batch commits.
     """
+    claim = conn.begin_nested()
+    offered = conn.execute(text(_CLAIM), {"limit": limit}).all()
+    chosen = _within_budget(offered, max_bytes)
+    if len(chosen) == len(offered):
+        claim.commit()
+    else:
+        claim.rollback()
+        # Another worker may take some of them in between; it then has them and this batch is smaller.
+        chosen = list(conn.execute(text(_RECLAIM), {"ids": chosen}).scalars())
+    if not chosen:
+        return []
+    return [_row(r) for r in conn.execute(text(_READ), {"ids": chosen}).all()]
+
+
+def _within_budget(offered: Sequence[tuple[int, int]], max_bytes: int | None) -> list[int]:
+    """The ids of the oldest rows whose payloads fit in `max_bytes` together, and at least the first."""
     chosen, total = [], 0
-    for raw_id, size in conn.execute(text(_CLAIM), {"limit": limit}).all():
+    for raw_id, size in offered:
         if chosen and max_bytes is not None and total + size > max_bytes:
             break
         chosen.append(raw_id)
         total += size
-    if not chosen:
-        return []
-    return [_row(r) for r in conn.execute(text(_READ), {"ids": chosen}).all()]
+    return chosen
 
 
 def mark_done(conn: Connection, raw_ids: Sequence[int], batch_id: int) -> None:

@@ -20,9 +20,9 @@ cannot tell which one was meant. Everything here is pure (zoneinfo only).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DST_GAP = "dst_gap"
@@ -34,9 +34,9 @@ _RFC3339 = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LocalizedTime:
-    """One instant seen from one zone. `local_wall` = `utc` + `offset_minutes`, as a naive wall clock."""
+class LocalizedTime(NamedTuple):
+    """One instant seen from one zone. `local_wall` = `utc` + `offset_minutes`, as a naive wall clock.
+    A named tuple rather than a frozen dataclass: every event with a known zone makes one."""
 
     utc: datetime
     local_wall: datetime

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import orjson
 from psycopg import Copy
@@ -81,9 +82,9 @@ _INSERT_EVENTS = text(
 )
 
 
-@dataclass(frozen=True)
-class StagedEvent:
-    """A validated event with where it came from: the inbox row and when the payload was received."""
+class StagedEvent(NamedTuple):
+    """A validated event with where it came from: the inbox row and when the payload was received. A named
+    tuple, not a frozen dataclass: one is made for every event of every batch."""
 
     event: ValidatedEvent
     received_at: datetime

@@ -116,7 +116,7 @@ def screen_batch(
             continue
         if verdict.occurred_at != item.event.occurred_at:
             corrections.append((item.event, verdict))
-            item = dataclasses.replace(item, event=corrected_event(item.event, verdict.occurred_at))
+            item = item._replace(event=corrected_event(item.event, verdict.occurred_at))
         result.kept.append(item)
     result.corrected = len(corrections)
     _drop_repeats(conn, result)

@@ -7,6 +7,10 @@ A parcel is silent only once its carrier has been asked about it since it went q
 stamped by carrier polling) and the answer has been read: no payload of that carrier landed before then is
 still pending in the inbox. Without that, our own gap looks like the carrier's: a first run's weeks of
 history, not yet polled or not yet drained, or a webhook feed that stopped.
+
+Likewise an order is stuck in a stage only once its facility's own feed has been read: no payload of the
+DC's WMS change log (or, for a store, of the store tool) is still pending in the inbox. While a backlog
+drains — a first run's history, a worker that was down — the move out of the stage may be in it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from pipeline.exceptions.rules import FULFILLMENT_STAGES, RuleBook, ThresholdOverride, Thresholds
+from pipeline.sources.store_feed import SOURCE as STORE_FEED
+from pipeline.sources.wms_feed import SOURCE_PREFIX as WMS_FEED_PREFIX
 
 _UNREAD = """
     WITH unread AS (
@@ -60,11 +66,15 @@ _SHIP_BY_AT_RISK = text(
     """
 )
 _STAGE_STUCK = text(
-    f"""{_UNREAD}
+    f"""{_UNREAD},
+    unread_feeds AS (SELECT DISTINCT source FROM raw_inbox WHERE status = 'pending' AND source NOT LIKE 'carrier:%')
     SELECT o.order_id, o.facility_id, o.stage, o.stage_entered_at, o.ship_by
     FROM order_state AS o
     JOIN unnest(CAST(:stages AS text[]), CAST(:cutoffs AS timestamptz[])) AS t(stage, cutoff) ON o.stage = t.stage
+    LEFT JOIN facility AS f ON f.facility_id = o.facility_id
     WHERE NOT o.is_terminal AND NOT o.on_hold AND o.cancelled_at IS NULL AND o.stage_entered_at < t.cutoff
+      AND NOT EXISTS (SELECT 1 FROM unread_feeds AS u
+                      WHERE u.source = CASE f.kind WHEN 'store' THEN :store_feed ELSE :wms_prefix || f.facility_id END)
       AND (o.stage <> ALL(CAST(:carrier_exit_stages AS text[]))
            OR EXISTS (SELECT 1 FROM shipment AS s WHERE s.order_id = o.order_id
                       AND s.polled_at > o.stage_entered_at AND {_ANSWER_READ}))
@@ -98,6 +108,8 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
                 "stages": stages,
                 "cutoffs": cutoffs,
                 "carrier_exit_stages": CARRIER_EXIT_STAGES,
+                "store_feed": STORE_FEED,
+                "wms_prefix": WMS_FEED_PREFIX,
             },
         ),  # fmt: skip
     }

@@ -34,6 +34,8 @@ from simulator.databases import wms_database_url
 
 log = structlog.get_logger(__name__)
 
+SOURCE_PREFIX = "wms:"  # one source per DC: wms:DC-RNO
+
 CHANGE_LOG_COLUMNS = (
     "seq",
     "txn_code",
@@ -122,7 +124,7 @@ def poll_wms(
     gap_ttl: timedelta = DEFAULT_GAP_TTL,
 ) -> int:
     """Land new change-log rows of one DC, a page per transaction; returns how many rows were landed."""
-    source = f"wms:{facility_id}"
+    source = f"{SOURCE_PREFIX}{facility_id}"
     landed = 0
     for _ in range(max_pages):
         with engine.begin() as conn:

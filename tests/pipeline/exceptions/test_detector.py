@@ -391,6 +391,32 @@ def test_an_order_held_where_the_carrier_picks_up_is_stuck_only_once_the_carrier
     assert asked.opened == 2, "stuck at the dock, and a silent carrier since the label"
 
 
+@pytest.mark.parametrize(
+    ("facility_id", "own_feed", "other_feed"),
+    [("DC-RNO", "wms:DC-RNO", "wms:DC-CMH"), ("ST-001", "stores", "wms:DC-RNO")],
+)
+def test_an_order_is_not_stuck_while_its_facilitys_feed_has_unread_payloads(
+    fresh_engine: Engine, facility_id: str, own_feed: str, other_feed: str
+) -> None:
+    events = order_until(
+        "SO-20000035", PLACED, "ORDER_RELEASED", ship_by=timedelta(days=3), facility_id=facility_id
+    )
+    load(fresh_engine, events)
+    released = step_time(PLACED, "ORDER_RELEASED")
+    with fresh_engine.begin() as conn:  # a backlog: the facility's own feed and another one, not yet drained
+        own = land(conn, Arrival(own_feed, b'{"rows": []}'))
+        land(conn, Arrival(other_feed, b'{"rows": []}'))
+
+    while_unread = detect_exceptions(fresh_engine, now=released + timedelta(hours=9))
+    with fresh_engine.begin() as conn:
+        conn.execute(text("UPDATE raw_inbox SET status = 'done' WHERE raw_id = :id"), {"id": own})
+    once_read = detect_exceptions(fresh_engine, now=released + timedelta(hours=9, minutes=1))
+
+    assert while_unread.opened == 0, "the move out of `released` may be in the facility's unread payload"
+    assert once_read.opened == 1, "another feed's backlog does not hold this order back"
+    assert only(fresh_engine, "SO-20000035")["exception_type"] == "STAGE_STUCK"
+
+
 def test_a_silent_episode_a_person_resolved_does_not_open_again(fresh_engine: Engine) -> None:
     from pipeline.actions import Actor, perform
 

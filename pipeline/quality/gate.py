@@ -150,18 +150,10 @@ def corrected_event(event: ValidatedEvent, occurred_at: datetime) -> ValidatedEv
 
 def _timed(index: int, item: StagedEvent) -> TimedEvent:
     event = item.event
-    return TimedEvent(
-        index=index,
-        source=event.source,
-        event_type=event.event_type,
-        order_id=event.order_id,
-        occurred_at=event.occurred_at,
-        received_at=item.received_at,
-        sequence=event.sequence,
-        flags=event.flags,
-        time_zone=event.time_zone,
-        local_time=event.local_time,
-    )
+    return TimedEvent(  # positional, in TimedEvent's order: one per event, and keywords cost a third more
+        index, event.source, event.event_type, event.order_id, event.occurred_at, item.received_at,
+        event.sequence, event.flags, event.time_zone, event.local_time,
+    )  # fmt: skip
 
 
 def _watermarks(

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+import orjson
 from sqlalchemy import text
 
 from benchmarks.canonical_stream import jsonl_payloads
@@ -95,9 +96,11 @@ def main() -> None:
                 text("SELECT extract(epoch FROM clock_timestamp() - min(processed_at))::float FROM raw_inbox")
             ).scalar_one()
             loaded = conn.execute(text("SELECT count(*) FROM event")).scalar_one()
-            shaped = EVENT_COLUMNS.replace("attributes,", "attributes::text,")
-            rows_as_text = [tuple(r) for r in conn.execute(text(f"SELECT {shaped} FROM event"))]  # noqa: S608
             rows = [tuple(r) for r in conn.execute(text(f"SELECT {EVENT_COLUMNS} FROM event"))]  # noqa: S608
+        attributes = EVENT_COLUMNS.split(", ").index("attributes")
+        rows_as_text = [
+            (*r[:attributes], orjson.dumps(r[attributes]).decode(), *r[attributes + 1 :]) for r in rows
+        ]
         # Each format twice, alternating, and the faster of each: a first COPY into a new table pays for
         # growing files and WAL the second finds ready, and the baseline should be the best raw rate.
         binary_seconds, text_seconds = float("inf"), float("inf")

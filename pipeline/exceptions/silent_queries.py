@@ -8,9 +8,10 @@ stamped by carrier polling) and the answer has been read: no payload of that car
 still pending in the inbox. Without that, our own gap looks like the carrier's: a first run's weeks of
 history, not yet polled or not yet drained, or a webhook feed that stopped.
 
-Likewise an order is stuck in a stage only once its facility's own feed has been read: no payload of the
-DC's WMS change log (or, for a store, of the store tool) is still pending in the inbox. While a backlog
-drains — a first run's history, a worker that was down — the move out of the stage may be in it.
+Likewise an order is stuck in a stage, or at risk of its ship-by with nothing picked, only once its
+facility's own feed has been read: no payload of the DC's WMS change log (or, for a store, of the store
+tool) is still pending in the inbox. While a backlog drains — a first run's history, a worker that was
+down — the move out of the stage, or the pick, may be in it.
 """
 
 from __future__ import annotations
@@ -57,24 +58,29 @@ _NO_SCAN_AFTER_PICKUP = text(
       AND s.polled_at > coalesce(s.last_scan_at, s.carrier_pickup_at) AND {_ANSWER_READ}
     """  # noqa: S608 - constant fragments, no input
 )
+_UNREAD_FEEDS = (
+    "unread_feeds AS (SELECT DISTINCT source FROM raw_inbox"
+    " WHERE status = 'pending' AND source NOT LIKE 'carrier:%')"
+)
+_FEED_READ = """NOT EXISTS (SELECT 1 FROM unread_feeds AS u
+                      WHERE u.source = CASE f.kind WHEN 'store' THEN :store_feed ELSE :wms_prefix || f.facility_id END)"""
 _SHIP_BY_AT_RISK = text(
-    """
-    SELECT order_id, facility_id, ship_by, stage
-    FROM order_state
-    WHERE NOT is_terminal AND ship_by < :cutoff AND picked_at IS NULL AND NOT on_hold AND cancelled_at IS NULL
-      AND stage_rank < 50
-    """
+    f"""
+    WITH {_UNREAD_FEEDS}
+    SELECT o.order_id, o.facility_id, o.ship_by, o.stage
+    FROM order_state AS o LEFT JOIN facility AS f ON f.facility_id = o.facility_id
+    WHERE NOT o.is_terminal AND o.ship_by < :cutoff AND o.picked_at IS NULL AND NOT o.on_hold
+      AND o.cancelled_at IS NULL AND o.stage_rank < 50 AND {_FEED_READ}
+    """  # noqa: S608 - constant fragments, no input
 )
 _STAGE_STUCK = text(
-    f"""{_UNREAD},
-    unread_feeds AS (SELECT DISTINCT source FROM raw_inbox WHERE status = 'pending' AND source NOT LIKE 'carrier:%')
+    f"""{_UNREAD}, {_UNREAD_FEEDS}
     SELECT o.order_id, o.facility_id, o.stage, o.stage_entered_at, o.ship_by
     FROM order_state AS o
     JOIN unnest(CAST(:stages AS text[]), CAST(:cutoffs AS timestamptz[])) AS t(stage, cutoff) ON o.stage = t.stage
     LEFT JOIN facility AS f ON f.facility_id = o.facility_id
     WHERE NOT o.is_terminal AND NOT o.on_hold AND o.cancelled_at IS NULL AND o.stage_entered_at < t.cutoff
-      AND NOT EXISTS (SELECT 1 FROM unread_feeds AS u
-                      WHERE u.source = CASE f.kind WHEN 'store' THEN :store_feed ELSE :wms_prefix || f.facility_id END)
+      AND {_FEED_READ}
       AND (o.stage <> ALL(CAST(:carrier_exit_stages AS text[]))
            OR EXISTS (SELECT 1 FROM shipment AS s WHERE s.order_id = o.order_id
                       AND s.polled_at > o.stage_entered_at AND {_ANSWER_READ}))
@@ -95,21 +101,22 @@ def silent_candidates(conn: Connection, rules: RuleBook, now: datetime) -> dict[
     stages = sorted(stage_minutes)
     cutoffs = [now - timedelta(minutes=stage_minutes[stage]) for stage in stages]
 
+    feeds = {"store_feed": STORE_FEED, "wms_prefix": WMS_FEED_PREFIX}
+
     def rows(query, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: ANN001 - a text() clause
         return [dict(row) for row in conn.execute(query, params).mappings()]
 
     return {
         "NO_SCAN_AFTER_LABEL": rows(_NO_SCAN_AFTER_LABEL, {"cutoff": label_cutoff}),
         "NO_SCAN_AFTER_PICKUP": rows(_NO_SCAN_AFTER_PICKUP, {"cutoff": pickup_cutoff}),
-        "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff}),
+        "SHIP_BY_AT_RISK": rows(_SHIP_BY_AT_RISK, {"cutoff": ship_by_cutoff, **feeds}),
         "STAGE_STUCK": rows(
             _STAGE_STUCK,
             {
                 "stages": stages,
                 "cutoffs": cutoffs,
                 "carrier_exit_stages": CARRIER_EXIT_STAGES,
-                "store_feed": STORE_FEED,
-                "wms_prefix": WMS_FEED_PREFIX,
+                **feeds,
             },
         ),  # fmt: skip
     }

@@ -417,6 +417,22 @@ def test_an_order_is_not_stuck_while_its_facilitys_feed_has_unread_payloads(
     assert only(fresh_engine, "SO-20000035")["exception_type"] == "STAGE_STUCK"
 
 
+def test_nothing_picked_before_the_ship_by_is_judged_only_once_the_dcs_feed_is_read(
+    fresh_engine: Engine,
+) -> None:
+    load(fresh_engine, order_until("SO-20000036", PLACED, "ORDER_RELEASED", ship_by=timedelta(hours=6)))
+    with fresh_engine.begin() as conn:
+        unread = land(conn, Arrival("wms:DC-RNO", b'{"rows": []}'))
+
+    while_unread = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=3))
+    with fresh_engine.begin() as conn:
+        conn.execute(text("UPDATE raw_inbox SET status = 'done' WHERE raw_id = :id"), {"id": unread})
+    once_read = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=3, minutes=1))
+
+    assert (while_unread.opened, once_read.opened) == (0, 1), "the pick may be in the unread change log"
+    assert only(fresh_engine, "SO-20000036")["exception_type"] == "SHIP_BY_AT_RISK"
+
+
 def test_a_silent_episode_a_person_resolved_does_not_open_again(fresh_engine: Engine) -> None:
     from pipeline.actions import Actor, perform
 

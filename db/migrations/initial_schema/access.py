@@ -1,8 +1,4 @@
-"""Access: roles (seeded), users and the audit log of every action taken.
-
-Part of revision 0001 (db/migrations/versions/0001_initial_schema.py), frozen with it: a later
-change to these tables is a new revision, never an edit here.
-"""
+"""Access: roles (seeded), users and the audit log of every action taken."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,9 +1,5 @@
 """The canonical event stream: `event` partitioned by UTC month (with the function that keeps
-partitions ahead and a default partition), identities in `event_key`, the schema registry.
-
-Part of revision 0001 (db/migrations/versions/0001_initial_schema.py), frozen with it: a later
-change to these tables is a new revision, never an edit here.
-"""
+partitions ahead and a default partition), identities in `event_key`, the schema registry."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""Ingestion bookkeeping: the raw inbox, quarantine, source checkpoints and per-source counters.
-
-Part of revision 0001 (db/migrations/versions/0001_initial_schema.py), frozen with it: a later
-change to these tables is a new revision, never an edit here.
-"""
+"""Ingestion bookkeeping: the raw inbox, quarantine, source checkpoints and per-source counters."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""Master data: carriers and their service levels, facilities, SKUs, per-facility inventory.
-
-Part of revision 0001 (db/migrations/versions/0001_initial_schema.py), frozen with it: a later
-change to these tables is a new revision, never an edit here.
-"""
+"""Master data: carriers and their service levels, facilities, SKUs, per-facility inventory."""
 
 import sqlalchemy as sa
 from alembic import op

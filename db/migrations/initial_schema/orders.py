@@ -1,8 +1,4 @@
-"""The order projection: customer orders and their lines, shipments, each order's current state.
-
-Part of revision 0001 (db/migrations/versions/0001_initial_schema.py), frozen with it: a later
-change to these tables is a new revision, never an edit here.
-"""
+"""The order projection: customer orders and their lines, shipments, each order's current state."""
 
 import sqlalchemy as sa
 from alembic import op

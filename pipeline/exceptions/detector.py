@@ -2,7 +2,12 @@
 
 Each run
 1. reads the events loaded since the last run (a checkpoint on event_pk with its holes, see cursor.py;
-   history is never rescanned) and applies the event rules, a batch per transaction with the checkpoint;
+   history is never rescanned) and applies the event rules, a batch per transaction with the checkpoint.
+   An event with a rule waits while payloads received before it was loaded are still pending, from any
+   feed: they may settle what it reports (the packing after a short pick, at the DC the order was
+   moved to), and judging it now would open an exception only to resolve it minutes later. New
+   arrivals do not count, so a busy inbox never holds an event back, and a backlog that outlasts
+   `BACKLOG_WAIT` (a payload stuck in a hung worker's batch) no longer does;
 2. looks for silent failures in the order-state projection (open orders only): no carrier scan after
    the label or since the last scan, ship-by approaching with nothing picked, a stage held too long;
 3. goes over the unresolved exceptions: refreshes "promise at risk", and resolves those the stream shows
@@ -42,12 +47,16 @@ EVENT_BATCH = 20_000
 GAP_TTL = timedelta(minutes=10)
 
 _NEW_EVENTS = """
-SELECT event_pk, source, event_id, event_type, occurred_at, order_id, facility_id, shipment_id, carrier,
-       CASE WHEN event_type = ANY(:types) THEN attributes END AS attributes
+SELECT event_pk, source, event_id, event_type, occurred_at, loaded_at, order_id, facility_id, shipment_id,
+       carrier, CASE WHEN event_type = ANY(:types) THEN attributes END AS attributes
 FROM event
 """
 _ABOVE = text(_NEW_EVENTS + " WHERE event_pk > :high ORDER BY event_pk LIMIT :limit")
 _WITHIN = text(_NEW_EVENTS + " WHERE event_pk BETWEEN :low AND :high ORDER BY event_pk")
+# When the oldest payload still pending was received, by the database's clock like `loaded_at` (the partial
+# index on pending rows serves it).
+_OLDEST_PENDING = text("SELECT min(received_at), now() FROM raw_inbox WHERE status = 'pending'")
+BACKLOG_WAIT = timedelta(minutes=15)
 
 _UNRESOLVED_FACTS = text(
     f"""
@@ -71,6 +80,7 @@ class DetectionReport:
     updated: int = 0
     resolved: int = 0
     already_over: int = 0  # findings not opened: the order had already moved past them
+    waiting: int = 0  # events left for a later run: payloads older than their load are still pending
     skipped_locked: bool = False
 
     def count(self, outcome: str) -> None:
@@ -115,6 +125,7 @@ def detect_exceptions(
             updated=report.updated,
             resolved=report.resolved,
             already_over=report.already_over,
+            waiting=report.waiting,
         )
     return report
 
@@ -141,7 +152,8 @@ def _lock(conn: Connection) -> bool:
 def detect_from_events(
     conn: Connection, *, now: datetime, rules: RuleBook, limit: int, report: DetectionReport
 ) -> int:
-    """Apply the event rules to the next batch of events; returns how many were read above the checkpoint."""
+    """Apply the event rules to the next batch of events; returns how many were read above the checkpoint
+    (fewer than `limit` when the batch is done or an event waits for its feed)."""
     cursor = read_cursor(conn, CHECKPOINT).expired(now, GAP_TTL)
     types = sorted(rules.event_rules)
     events = [
@@ -149,10 +161,12 @@ def detect_from_events(
         for gap in cursor.gaps
         for row in conn.execute(_WITHIN, {"types": types, "low": gap.low, "high": gap.high}).mappings()
     ]
-    above = [
+    fetched = [
         dict(row)
         for row in conn.execute(_ABOVE, {"types": types, "high": cursor.high, "limit": limit}).mappings()
     ]
+    above = fetched[: _first_waiting(conn, fetched, rules)]
+    report.waiting = len(fetched) - len(above)
     events += above
     findings = event_findings(events, rules)
     settled = settled_findings(conn, findings, rules)
@@ -166,6 +180,22 @@ def detect_from_events(
         write_cursor(conn, CHECKPOINT, after)
     report.events_read += len(events)
     return len(above)
+
+
+def _first_waiting(conn: Connection, events: list[dict], rules: RuleBook) -> int:
+    """The index of the first event with a rule that was loaded while older payloads were pending and
+    still are (len(events) if none): it and the events after it wait for a later run."""
+    ruled = [index for index, event in enumerate(events) if event["event_type"] in rules.event_rules]
+    if not ruled:
+        return len(events)
+    oldest_pending, db_now = conn.execute(_OLDEST_PENDING).one()
+    if oldest_pending is None:
+        return len(events)
+    for index in ruled:
+        loaded_at = events[index]["loaded_at"]
+        if oldest_pending < loaded_at and db_now - loaded_at < BACKLOG_WAIT:
+            return index
+    return len(events)
 
 
 def detect_silent_failures(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.exceptions.detector import CHECKPOINT, detect_exceptions
+from pipeline.exceptions.detector import BACKLOG_WAIT, CHECKPOINT, detect_exceptions
 from pipeline.inbox import Arrival, land
 from pipeline.load import load_events
 from tests.canonical_factory import canonical_event, staged
@@ -135,6 +135,60 @@ def test_a_short_pick_the_order_was_packed_after_opens_nothing(fresh_engine: Eng
 
     assert exceptions_of(fresh_engine, "SO-20000031") == []
     assert (report.opened, report.already_over) == (0, 1)
+
+
+@pytest.mark.parametrize("backlog_feed", ["wms:DC-RNO", "wms:DC-CMH"], ids=["own feed", "the DC it moved to"])
+def test_a_short_pick_waits_while_payloads_older_than_its_load_are_pending(
+    fresh_engine: Engine, backlog_feed: str
+) -> None:
+    """A backlog drains in pieces: the short pick is loaded while the payload that holds the packing is still
+    in the inbox (its own DC's change log, or another DC's when the order was moved there). Judged then, it
+    would open and resolve minutes later."""
+    with fresh_engine.begin() as conn:
+        backlog = land(conn, Arrival(backlog_feed, b'{"rows": []}'))
+    short = pick_short("SO-20000040", step_time(PLACED, "ITEM_PICKED"))
+    load(fresh_engine, [*order_until("SO-20000040", PLACED, "ITEM_PICKED"), short])
+
+    while_pending = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=2))
+    packed = canonical_event("PACK_COMPLETED", "SO-20000040", step_time(PLACED, "PACK_COMPLETED"))
+    load(fresh_engine, [packed])
+    with fresh_engine.begin() as conn:  # the backlog's payload, read: it held the packing loaded above
+        conn.execute(text("UPDATE raw_inbox SET status = 'done' WHERE raw_id = :id"), {"id": backlog})
+    once_read = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=2, minutes=1))
+
+    assert (while_pending.opened, while_pending.waiting, while_pending.events_read) == (0, 1, 5)
+    assert (once_read.opened, once_read.already_over) == (0, 1)
+    assert exceptions_of(fresh_engine, "SO-20000040") == []
+
+
+def test_payloads_received_after_a_short_pick_was_loaded_do_not_hold_it_back(fresh_engine: Engine) -> None:
+    """A busy inbox always has something pending: only what was there before the event counts."""
+    load(fresh_engine, [*order_until("SO-20000041", PLACED, "ITEM_PICKED")])
+    load(fresh_engine, [pick_short("SO-20000041", step_time(PLACED, "ITEM_PICKED"))])
+    with fresh_engine.begin() as conn:
+        land(conn, Arrival("wms:DC-RNO", b'{"rows": []}'))
+
+    report = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=2))
+
+    assert (report.opened, report.waiting) == (1, 0)
+    assert only(fresh_engine, "SO-20000041")["exception_type"] == "PICK_SHORT"
+
+
+def test_a_backlog_that_outlasts_the_wait_no_longer_holds_a_short_pick_back(fresh_engine: Engine) -> None:
+    """A payload stuck in a hung worker's batch must not stop the event rules for good."""
+    with fresh_engine.begin() as conn:
+        stuck = land(conn, Arrival("wms:DC-RNO", b'{"rows": []}'))
+    load(fresh_engine, [*order_until("SO-20000042", PLACED, "ITEM_PICKED")])
+    load(fresh_engine, [pick_short("SO-20000042", step_time(PLACED, "ITEM_PICKED"))])
+    with fresh_engine.begin() as conn:  # the same backlog, as it stands once BACKLOG_WAIT has passed
+        ago = {"wait": BACKLOG_WAIT + timedelta(minutes=1)}
+        conn.execute(text("UPDATE event SET loaded_at = loaded_at - :wait"), ago)
+        conn.execute(text("UPDATE raw_inbox SET received_at = received_at - :wait - :wait WHERE raw_id = :id"),
+                     {**ago, "id": stuck})  # fmt: skip
+
+    report = detect_exceptions(fresh_engine, now=PLACED + timedelta(hours=2))
+
+    assert (report.opened, report.waiting) == (1, 0)
 
 
 def test_a_delay_scan_read_after_the_delivery_opens_nothing(fresh_engine: Engine) -> None:

@@ -153,7 +153,7 @@ def detect_from_events(
     conn: Connection, *, now: datetime, rules: RuleBook, limit: int, report: DetectionReport
 ) -> int:
     """Apply the event rules to the next batch of events; returns how many were read above the checkpoint
-    (fewer than `limit` when the batch is done or an event waits for its feed)."""
+    (fewer than `limit` when the batch is done or an event waits for an older backlog)."""
     cursor = read_cursor(conn, CHECKPOINT).expired(now, GAP_TTL)
     types = sorted(rules.event_rules)
     events = [

@@ -108,6 +108,15 @@ def _within_budget(offered: Sequence[tuple[int, int]], max_bytes: int | None) ->
     return chosen
 
 
+def oldest_pending(conn: Connection) -> datetime | None:
+    """When the oldest payload still pending was received (the database's clock), None with none pending.
+
+    The drain takes the inbox oldest first, so everything received before this instant has been read:
+    readers that judge by what the stream shows (the detector, gap inference) wait until it passes the
+    moment they care about."""
+    return conn.execute(text("SELECT min(received_at) FROM raw_inbox WHERE status = 'pending'")).scalar_one()
+
+
 def mark_done(conn: Connection, raw_ids: Sequence[int], batch_id: int) -> None:
     conn.execute(
         text(

@@ -37,6 +37,7 @@ from pipeline.exceptions.order_facts import FACT_COLUMNS, facts_of, settled_find
 from pipeline.exceptions.rules import RuleBook, load_rules
 from pipeline.exceptions.silent_queries import silent_candidates
 from pipeline.exceptions.store import apply_finding, episodes_seen, refresh_promises, unresolved_exception
+from pipeline.inbox import oldest_pending
 from pipeline.singleton import lock_key
 
 log = structlog.get_logger(__name__)
@@ -53,9 +54,6 @@ FROM event
 """
 _ABOVE = text(_NEW_EVENTS + " WHERE event_pk > :high ORDER BY event_pk LIMIT :limit")
 _WITHIN = text(_NEW_EVENTS + " WHERE event_pk BETWEEN :low AND :high ORDER BY event_pk")
-# When the oldest payload still pending was received, by the database's clock like `loaded_at` (the partial
-# index on pending rows serves it).
-_OLDEST_PENDING = text("SELECT min(received_at), now() FROM raw_inbox WHERE status = 'pending'")
 BACKLOG_WAIT = timedelta(minutes=15)
 
 _UNRESOLVED_FACTS = text(
@@ -166,7 +164,7 @@ def detect_from_events(
         for row in conn.execute(_ABOVE, {"types": types, "high": cursor.high, "limit": limit}).mappings()
     ]
     above = fetched[: _first_waiting(conn, fetched, rules)]
-    report.waiting = len(fetched) - len(above)
+    report.waiting += len(fetched) - len(above)
     events += above
     findings = event_findings(events, rules)
     settled = settled_findings(conn, findings, rules)
@@ -186,14 +184,14 @@ def _first_waiting(conn: Connection, events: list[dict], rules: RuleBook) -> int
     """The index of the first event with a rule that was loaded while older payloads were pending and
     still are (len(events) if none): it and the events after it wait for a later run."""
     ruled = [index for index, event in enumerate(events) if event["event_type"] in rules.event_rules]
-    if not ruled:
+    read_through = oldest_pending(conn) if ruled else None
+    if read_through is None:
         return len(events)
-    oldest_pending, db_now = conn.execute(_OLDEST_PENDING).one()
-    if oldest_pending is None:
-        return len(events)
+    # The wall clock, not the run's `now`: `loaded_at` is a real instant, whatever clock the rules judge by.
+    waited_since = datetime.now(UTC) - BACKLOG_WAIT
     for index in ruled:
         loaded_at = events[index]["loaded_at"]
-        if oldest_pending < loaded_at and db_now - loaded_at < BACKLOG_WAIT:
+        if read_through < loaded_at and loaded_at > waited_since:
             return index
     return len(events)
 

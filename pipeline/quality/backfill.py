@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy import Connection, Engine, text
 
+from pipeline.inbox import oldest_pending
 from pipeline.quality.findings import Finding, record_findings
 from pipeline.quality.gaps import Gap, OrderEvent, gaps_of_orders
 from pipeline.quality.inference import gap_record, infer_events, inferred_event_id
@@ -83,7 +84,6 @@ _INFERRED = text(
     WHERE order_id = :order_id AND rule = :rule AND shipment_id = :shipment_id AND state = 'refetched'
     """
 )
-_OLDEST_PENDING = text("SELECT min(received_at) FROM raw_inbox WHERE status = 'pending'")
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def infer_due(
     registry: Registry | None = None,
 ) -> int:
     """Infer the missing event of every refetched gap whose re-fetch has had its chance."""
-    oldest_pending = conn.execute(_OLDEST_PENDING).scalar_one()
+    read_through = oldest_pending(conn)
     due_before = now - timedelta(minutes=rules.infer_after_minutes)
     due = [
         item.gap
@@ -226,7 +226,7 @@ def infer_due(
         if item.state == "refetched"
         and item.refetched_at is not None
         and item.refetched_at <= due_before
-        and (oldest_pending is None or item.refetched_at < oldest_pending)
+        and (read_through is None or item.refetched_at < read_through)
     ][: rules.max_gaps_per_run]
     if not due:
         return 0
